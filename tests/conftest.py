@@ -1,0 +1,36 @@
+"""Shared fixtures: real speech (the CMU ARCTIC recording pysptk ships) and small variants."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def arctic_path() -> str:
+    """A real 16 kHz CMU ARCTIC utterance (about 2.9 s) shipped with pysptk."""
+    import pysptk
+    return pysptk.util.example_audio_file()
+
+
+@pytest.fixture(scope="session")
+def arctic(arctic_path) -> tuple[np.ndarray, int]:
+    x, fs = sf.read(arctic_path, dtype="float64")
+    return x, fs
+
+
+def write_data_dir(root: Path, utts: dict[str, tuple[str, str]]) -> Path:
+    """Write a Kaldi data directory: ``utts`` maps utt-id -> (speaker, wav path)."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "wav.scp").write_text("".join(f"{u} {utts[u][1]}\n" for u in sorted(utts)))
+    (root / "utt2spk").write_text("".join(f"{u} {utts[u][0]}\n" for u in sorted(utts)))
+    spk2utt: dict[str, list[str]] = {}
+    for u in sorted(utts):
+        spk2utt.setdefault(utts[u][0], []).append(u)
+    (root / "spk2utt").write_text("".join(f"{s} {' '.join(v)}\n" for s, v in sorted(spk2utt.items())))
+    return root

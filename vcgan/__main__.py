@@ -1,0 +1,5 @@
+import sys
+
+from vcgan.bin.cli import main
+
+sys.exit(main())
