@@ -34,3 +34,23 @@ def write_data_dir(root: Path, utts: dict[str, tuple[str, str]]) -> Path:
         spk2utt.setdefault(utts[u][0], []).append(u)
     (root / "spk2utt").write_text("".join(f"{s} {' '.join(v)}\n" for s, v in sorted(spk2utt.items())))
     return root
+
+
+def make_two_speaker_wavs(root: Path, x: np.ndarray, fs: int, n_parts: int = 3) -> dict[str, tuple[str, str]]:
+    """Two "speakers" from one real recording: the male original cut into ``n_parts`` and the
+    same parts re-synthesised by WORLD an octave higher. Utterance ids are ``<spk>_<part>``
+    (so parts are parallel "sentences"). Returns utt-id -> (speaker, wav path)."""
+    from vcgan.features import FeatureConfig, extract_features
+    from vcgan.vocoders import world_vocode
+
+    cfg = FeatureConfig(sample_rate=fs, mcep_dim=24, f0_method="dio")
+    feats = extract_features(x, cfg)
+    high = world_vocode({**feats, "f0": feats["f0"] * 2.0}, cfg)
+    utts = {}
+    n = len(x) // n_parts
+    for i in range(n_parts):
+        for spk, sig in (("low", x), ("high", high)):
+            p = root / f"{spk}_{i}.wav"
+            sf.write(p, sig[i * n:(i + 1) * n], fs)
+            utts[f"{spk}_{i}"] = (spk, str(p))
+    return utts
