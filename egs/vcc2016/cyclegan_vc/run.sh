@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# CycleGAN-VC on VCC2016 (Kaneko & Kameoka 2017) (see README.md).
+# Run from this directory:  ./run.sh [--stage N] [--stop_stage N] [--nj N] ...  (--help)
+set -euo pipefail
+
+stage=0                  # first stage: 0 download, 1 data prep, 2 features, 3 stats, 4 training, 5 conversion, 6 synthesis, 7 evaluation
+stop_stage=7             # last stage to run
+nj=2                     # parallel processes for feature extraction
+force=false              # true: redo stages already marked done in exp/stages/
+conf=conf/feature.yaml   # feature configuration (YAML; rates in Hz, frame period in ms)
+db_root=downloads        # corpus directory: stage 0 downloads and extracts VCC2016 here
+src_spks="SF1 SM1"        # source speakers (train on the first half of the training sentences)
+trg_spks="TF2 TM3"        # target speakers (train on the second half: non-parallel)
+n_dev=10                 # training sentences held out as the parallel dev set
+sets="train dev eval"    # data sets whose features are extracted (drop dev with --n_dev 0)
+
+. ./path.sh
+. ./cmd.sh
+. utils/parse_options.sh
+. utils/vc_stages.sh
+
+vc_stage 0 download   python -m vcgan.data.corpora.vcc2016 download --dest "$db_root"
+vc_stage 1 data_prep  local/data_prep.sh "$db_root" data "$src_spks" "$trg_spks" "$n_dev"
+vc_stage 2 extract    vc_extract $sets
+vc_stage 3 stats      vc_stats train
+vc_later_stages

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# CycleGAN-VC2 on VCC2018 (Kaneko et al. 2019) (see README.md).
+# Run from this directory:  ./run.sh [--stage N] [--stop_stage N] [--nj N] ...  (--help)
+set -euo pipefail
+
+stage=0                  # first stage: 0 download, 1 data prep, 2 features, 3 stats, 4 training, 5 conversion, 6 synthesis, 7 evaluation
+stop_stage=7             # last stage to run
+nj=2                     # parallel processes for feature extraction
+force=false              # true: redo stages already marked done in exp/stages/
+conf=conf/feature.yaml   # feature configuration (YAML; rates in Hz, frame period in ms)
+db_root=downloads        # corpus directory: stage 0 downloads and extracts VCC2018 here
+src_spks="VCC2SF3 VCC2SM3"  # source speakers (spoke task, as in the CycleGAN-VC2 paper)
+trg_spks="VCC2TF1 VCC2TM1"  # target speakers
+n_dev=5                  # last training utterances per speaker held out as dev (0: none, as in the paper)
+sets="train dev eval"    # data sets whose features are extracted (drop dev with --n_dev 0)
+
+. ./path.sh
+. ./cmd.sh
+. utils/parse_options.sh
+. utils/vc_stages.sh
+
+vc_stage 0 download   python -m vcgan.data.corpora.vcc2018 download --dest "$db_root"
+vc_stage 1 data_prep  local/data_prep.sh "$db_root" data "$src_spks" "$trg_spks" "$n_dev"
+vc_stage 2 extract    vc_extract $sets
+vc_stage 3 stats      vc_stats train
+vc_later_stages
