@@ -1,0 +1,195 @@
+"""CycleGAN-VC / CycleGAN-VC2 networks: shapes, every layer used, parameter counts."""
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from vcgan.models import build_discriminator, build_generator, pad_to_multiple
+
+@pytest.fixture(autouse=True)
+def _single_thread():
+    # Tiny networks: thread start-up dominates and the 2 shared cores thrash with more threads.
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+TINY_G = {
+    "cyclegan_vc": {"mcep_dim": 8, "base_channels": 4, "n_res_blocks": 2},
+    "cyclegan_vc2": {"mcep_dim": 9, "base_channels": 4, "res_channels": 8, "n_res_blocks": 2},
+}
+TINY_D = {
+    "cyclegan_vc": {"mcep_dim": 8, "base_channels": 4, "n_frames": 32},
+    "cyclegan_vc2": {"mcep_dim": 9, "base_channels": 4},
+}
+
+
+def n_params(module):
+    return sum(p.numel() for p in module.parameters())
+
+
+@pytest.mark.parametrize("name", ["cyclegan_vc", "cyclegan_vc2"])
+@pytest.mark.parametrize("frames", [8, 12, 36])
+def test_generator_keeps_shape(name, frames):
+    g = build_generator(name, **TINY_G[name])
+    x = torch.randn(2, TINY_G[name]["mcep_dim"], frames)
+    assert g(x).shape == x.shape
+
+
+@pytest.mark.parametrize("name", ["cyclegan_vc", "cyclegan_vc2"])
+@pytest.mark.parametrize("frames", [1, 5, 13, 37])
+def test_generator_any_length_after_padding(name, frames):
+    g = build_generator(name, **TINY_G[name])
+    assert g.frame_multiple == 4
+    x = torch.randn(1, TINY_G[name]["mcep_dim"], frames)
+    with pytest.raises(ValueError, match="multiple"):
+        g(x)
+    padded, n = pad_to_multiple(x, g.frame_multiple)
+    assert n == frames and padded.shape[-1] % 4 == 0 and padded.shape[-1] >= 8
+    torch.testing.assert_close(padded[..., :frames], x)
+    assert g(padded)[..., :n].shape == x.shape
+
+
+def _assert_every_layer_used_and_every_param_trained(module, x):
+    called = set()
+    leaves = {name: m for name, m in module.named_modules() if not list(m.children())}
+    hooks = [m.register_forward_hook(lambda mod, i, o, name=name: called.add(name)) for name, m in leaves.items()]
+    out = module(x)
+    for h in hooks:
+        h.remove()
+    assert set(leaves) == called, f"defined but not called in forward: {sorted(set(leaves) - called)}"
+    weights = torch.randn(out.shape, generator=torch.Generator().manual_seed(3))
+    (out * weights).sum().backward()
+    for name, p in module.named_parameters():
+        assert p.grad is not None, f"{name} gets no gradient"
+        assert p.grad.abs().sum() > 0, f"{name} gets an all-zero gradient"
+
+
+@pytest.mark.parametrize("name", ["cyclegan_vc", "cyclegan_vc2"])
+def test_generator_uses_every_layer(name):
+    torch.manual_seed(0)
+    g = build_generator(name, **TINY_G[name])
+    _assert_every_layer_used_and_every_param_trained(g, torch.randn(2, TINY_G[name]["mcep_dim"], 16))
+
+
+@pytest.mark.parametrize("name", ["cyclegan_vc", "cyclegan_vc2"])
+@pytest.mark.parametrize("spectral_norm", [False, True])
+def test_discriminator_uses_every_layer(name, spectral_norm):
+    torch.manual_seed(0)
+    d = build_discriminator(name, spectral_norm=spectral_norm, **TINY_D[name])
+    _assert_every_layer_used_and_every_param_trained(d, torch.randn(2, TINY_D[name]["mcep_dim"], 32))
+    if spectral_norm:
+        assert any(hasattr(m, "parametrizations") for m in d.modules())
+
+
+@pytest.mark.parametrize("frames", [32, 40, 64])
+def test_patchgan_outputs_a_patch_map(frames):
+    d = build_discriminator("cyclegan_vc2", **TINY_D["cyclegan_vc2"])
+    out = d(torch.randn(3, 9, frames))
+    # three stride-2 downsamplings with same padding: ceil(n / 8) along both axes
+    assert out.shape == (3, 1, math.ceil(9 / 8), math.ceil(frames / 8))
+    assert out.shape[-1] > 1
+
+
+def test_cyclegan_vc_discriminator_is_one_score_per_crop():
+    d = build_discriminator("cyclegan_vc", **TINY_D["cyclegan_vc"])
+    out = d(torch.randn(3, 8, 32))
+    assert out.shape == (3, 1)
+    assert ((out > 0) & (out < 1)).all()  # paper's sigmoid output
+    with pytest.raises(ValueError, match="32 frames"):
+        d(torch.randn(3, 8, 64))
+
+
+def test_architecture_is_config_not_copies():
+    small = build_generator("cyclegan_vc2", base_channels=8, res_channels=16, n_res_blocks=1)
+    big = build_generator("cyclegan_vc2", base_channels=8, res_channels=16, n_res_blocks=3)
+    assert type(small) is type(big) and n_params(big) > n_params(small)
+    with pytest.raises(ValueError, match="unknown key"):
+        build_generator("cyclegan_vc", channels=8)
+    with pytest.raises(ValueError, match="unknown generator"):
+        build_generator("stargan_vc")
+
+
+# --- parameter counts ---------------------------------------------------------------------
+# Neither arXiv 1711.11293 nor arXiv 1904.04631 states parameter counts, so the counts are
+# checked against closed-form sums over the layers of the papers' figures (Fig. 3 / Fig. 4),
+# written here independently of the model code. Convolutions followed by instance norm have
+# no bias; instance norm has a scale and a shift per channel; a gated block has two convs and
+# (with norm) two norms.
+
+def gated(cin, cout, k, norm=True, out_channels=None):
+    out_channels = cout if out_channels is None else out_channels
+    return 2 * cin * cout * k + (4 * out_channels if norm else 2 * cout)
+
+
+def cyclegan_vc_generator_count(m=24, b=128, res=6):
+    return (
+        gated(m, b, 15, norm=False)
+        + gated(b, 2 * b, 5) + gated(2 * b, 4 * b, 5)
+        + res * (gated(4 * b, 8 * b, 3) + 8 * b * 4 * b * 3 + 2 * 4 * b)
+        + gated(4 * b, 8 * b, 5, out_channels=4 * b) + gated(4 * b, 4 * b, 5, out_channels=2 * b)
+        + 2 * b * m * 15 + m
+    )
+
+
+def cyclegan_vc_discriminator_count(m=24, b=128, frames=128):
+    h = math.ceil(math.ceil(m / 2) / 2)
+    w = frames
+    for _ in range(4):
+        w = math.ceil(w / 2)
+    return (
+        gated(1, b, 9, norm=False) + gated(b, 2 * b, 9) + gated(2 * b, 4 * b, 9) + gated(4 * b, 8 * b, h * 3)
+        + 8 * b * w + 1
+    )
+
+
+def cyclegan_vc2_generator_count(m=35, b=128, r=256, res=6):
+    h = math.ceil(math.ceil(m / 2) / 2)
+    return (
+        gated(1, b, 75, norm=False) + gated(b, 2 * b, 25) + gated(2 * b, 2 * b, 25)
+        + 2 * b * h * r + 2 * r
+        + res * (gated(r, 2 * r, 3) + 2 * r * r * 3 + 2 * r)
+        + r * 2 * b * h + 2 * 2 * b * h
+        + gated(2 * b, 8 * b, 25, out_channels=2 * b) + gated(2 * b, 4 * b, 25, out_channels=b)
+        + b * 75 + 1
+    )
+
+
+def cyclegan_vc2_discriminator_count(b=128):
+    return (
+        gated(1, b, 9, norm=False) + gated(b, 2 * b, 9) + gated(2 * b, 4 * b, 9) + gated(4 * b, 8 * b, 9)
+        + gated(8 * b, 8 * b, 5) + 8 * b * 3 + 1
+    )
+
+
+def test_paper_size_parameter_counts():
+    counts = {
+        "cyclegan_vc generator": (n_params(build_generator("cyclegan_vc")), cyclegan_vc_generator_count()),
+        "cyclegan_vc discriminator": (n_params(build_discriminator("cyclegan_vc")), cyclegan_vc_discriminator_count()),
+        "cyclegan_vc2 generator": (n_params(build_generator("cyclegan_vc2")), cyclegan_vc2_generator_count()),
+        "cyclegan_vc2 discriminator": (n_params(build_discriminator("cyclegan_vc2")), cyclegan_vc2_discriminator_count()),
+    }
+    for name, (got, expected) in counts.items():
+        print(f"{name}: {got:,} parameters (formula {expected:,}; the paper states none)")
+        assert got == expected, name
+
+
+def test_tiny_parameter_counts_follow_the_same_formula():
+    assert n_params(build_generator("cyclegan_vc", **TINY_G["cyclegan_vc"])) == cyclegan_vc_generator_count(8, 4, 2)
+    assert n_params(build_generator("cyclegan_vc2", **TINY_G["cyclegan_vc2"])) == cyclegan_vc2_generator_count(9, 4, 8, 2)
+    assert n_params(build_discriminator("cyclegan_vc", **TINY_D["cyclegan_vc"])) == cyclegan_vc_discriminator_count(8, 4, 32)
+
+
+def test_generators_are_deterministic_with_a_seed():
+    def make():
+        torch.manual_seed(7)
+        return build_generator("cyclegan_vc2", **TINY_G["cyclegan_vc2"])
+
+    a, b = make(), make()
+    for pa, pb in zip(a.parameters(), b.parameters()):
+        assert torch.equal(pa, pb)
+    x = torch.randn(1, 9, 16)
+    assert torch.equal(a(x), b(x))

@@ -1,0 +1,16 @@
+"""Building blocks shared by vcgan models (after the layout of kan-bayashi/ParallelWaveGAN)."""
+
+from vcgan.layers.glu import GatedConv1d, GatedConv2d
+from vcgan.layers.norm import NORMS, make_norm
+from vcgan.layers.pixel_shuffle import PixelShuffle1d, pixel_shuffle_1d
+from vcgan.layers.spectral_norm import apply_spectral_norm
+
+__all__ = [
+    "GatedConv1d",
+    "GatedConv2d",
+    "NORMS",
+    "PixelShuffle1d",
+    "apply_spectral_norm",
+    "make_norm",
+    "pixel_shuffle_1d",
+]

@@ -1,0 +1,144 @@
+"""Training hyperparameters of CycleGAN-VC and CycleGAN-VC2, with the papers' values as defaults.
+
+CycleGAN-VC (Kaneko & Kameoka, arXiv 1711.11293, Sec. 4.1 "Implementation details"):
+VCC2016, 24 MCEPs; Adam with batch size 1 on randomly cropped 128-frame segments; learning
+rates 2e-4 (generators) and 1e-4 (discriminators), β1 = 0.5; the same learning rate for the first
+2×10^5 iterations, then a linear decay over the next 2×10^5; λ_cyc = 10, λ_id = 5, with the
+identity-mapping loss used only for the first 10^4 iterations.
+
+CycleGAN-VC2 (Kaneko et al., arXiv 1904.04631, Sec. 4.1): VCC2018, 35 MCEPs, the same losses,
+weights, optimizer settings, batch size and crop, plus the two-step adversarial loss (Sec. 3.1);
+2×10^5 iterations with the linear decay over the last 10^5.
+
+β2 is not given in either paper; 0.999 is Adam's default. The CycleGAN-VC2 schedule
+(2×10^5 / 10^5) and the adaptation of the VC1 discriminator to other lengths are the points a
+reader should re-check against the paper PDFs first (see the report of issue 5).
+
+Iterations are counted from 0: iteration ``i`` is the (i+1)-th update. "Identity loss for the
+first 10^4 iterations" means iterations ``0 .. 9999``; "decay over the last N" means the
+learning-rate factor is 1 up to ``decay_start`` and reaches 0 at ``n_iterations``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from vcgan.utils.config import ConfigError, from_dict, to_dict
+
+
+@dataclass
+class CycleGANConfig:
+    """Everything needed to build and train a CycleGAN-VC-family model (plain data, YAML-able).
+
+    Attributes:
+        model: Registry name of generator and discriminator (``"cyclegan_vc"``/``"cyclegan_vc2"``).
+        mcep_dim: Feature dimension (24 for VCC2016 in VC1, 35 for VCC2018 in VC2).
+        generator, discriminator: Overrides of the model's architecture config fields
+            (empty = the paper's architecture), e.g. ``{"base_channels": 32}`` for a demo.
+        adversarial_loss: ``"lsgan"`` (papers) / ``"nonsaturating"`` / ``"hinge"`` / ``"wgan-gp"``.
+        gradient_penalty_weight: λ of WGAN-GP (only used with ``"wgan-gp"``).
+        two_step_adversarial: Add second discriminators on cycle-converted features
+            (VC2, Sec. 3.1).
+        lambda_cycle, lambda_identity: Loss weights λ_cyc and λ_id.
+        identity_iterations: The identity loss is used for iterations ``< identity_iterations``.
+        lr_generator, lr_discriminator: Initial Adam learning rates.
+        adam_betas: Adam (β1, β2).
+        batch_size, crop_frames: Training batch size and random crop length (frames).
+        n_iterations: Total number of updates.
+        decay_start: Iteration from which the learning rates decay linearly to 0 at ``n_iterations``.
+        seed: Seed of parameter initialization and of any randomness inside a training step.
+    """
+
+    model: str = "cyclegan_vc"
+    mcep_dim: int = 24
+    generator: dict[str, Any] = field(default_factory=dict)
+    discriminator: dict[str, Any] = field(default_factory=dict)
+    adversarial_loss: str = "lsgan"
+    gradient_penalty_weight: float = 10.0
+    two_step_adversarial: bool = False
+    lambda_cycle: float = 10.0
+    lambda_identity: float = 5.0
+    identity_iterations: int = 10_000
+    lr_generator: float = 2e-4
+    lr_discriminator: float = 1e-4
+    adam_betas: list[float] = field(default_factory=lambda: [0.5, 0.999])
+    batch_size: int = 1
+    crop_frames: int = 128
+    n_iterations: int = 400_000
+    decay_start: int = 200_000
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.decay_start <= self.n_iterations:
+            raise ValueError(f"need 0 <= decay_start ({self.decay_start}) <= n_iterations ({self.n_iterations})")
+        if len(self.adam_betas) != 2:
+            raise ValueError(f"adam_betas must have two values, got {self.adam_betas}")
+
+    @classmethod
+    def paper(cls, model: str) -> "CycleGANConfig":
+        """The configuration of the paper that introduced ``model``."""
+        try:
+            return cls(**PAPER_DEFAULTS[model])
+        except KeyError:
+            raise ValueError(f"no paper configuration for {model!r}; known: {sorted(PAPER_DEFAULTS)}") from None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> "CycleGANConfig":
+        """Paper configuration of ``data["model"]`` (default ``"cyclegan_vc"``) updated with ``data``.
+
+        Unknown keys raise :class:`vcgan.utils.config.ConfigError`.
+        """
+        data = dict(data or {})
+        model = data.get("model", cls.model)
+        if model not in PAPER_DEFAULTS:
+            raise ConfigError(f"cyclegan config: unknown model {model!r}; known: {sorted(PAPER_DEFAULTS)}")
+        merged = {**PAPER_DEFAULTS[model], **data}
+        return from_dict(cls, merged, where="cyclegan config")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data dict (for YAML); ``from_dict(to_dict())`` round-trips."""
+        return to_dict(self)
+
+
+#: Paper values that differ from the dataclass defaults (which are CycleGAN-VC's).
+PAPER_DEFAULTS: dict[str, dict[str, Any]] = {
+    # arXiv 1711.11293, Sec. 4.1.
+    "cyclegan_vc": {"model": "cyclegan_vc"},
+    # arXiv 1904.04631, Sec. 4.1: VCC2018 with 35 MCEPs, two-step adversarial losses (Sec. 3.1),
+    # 2x10^5 iterations with linear decay over the last 10^5.
+    "cyclegan_vc2": {
+        "model": "cyclegan_vc2",
+        "mcep_dim": 35,
+        "two_step_adversarial": True,
+        "n_iterations": 200_000,
+        "decay_start": 100_000,
+    },
+}
+
+
+def identity_weight(iteration: int, cfg: CycleGANConfig) -> float:
+    """Weight of the identity-mapping loss at ``iteration`` (0-based).
+
+    ``cfg.lambda_identity`` while ``iteration < cfg.identity_iterations``, 0 afterwards
+    (arXiv 1711.11293, Sec. 4.1: "only for the first 10^4 iterations").
+    """
+    return float(cfg.lambda_identity) if iteration < cfg.identity_iterations else 0.0
+
+
+def lr_lambda(iteration: int, cfg: CycleGANConfig) -> float:
+    """Learning-rate factor at ``iteration`` (0-based) for :class:`torch.optim.lr_scheduler.LambdaLR`.
+
+    1 before ``cfg.decay_start``; then linear, ``(n_iterations - iteration) / (n_iterations -
+    decay_start)``, reaching 0 at ``n_iterations`` (arXiv 1711.11293, Sec. 4.1). Each optimizer
+    multiplies its own initial learning rate by this factor.
+    """
+    if iteration < cfg.decay_start:
+        return 1.0
+    span = cfg.n_iterations - cfg.decay_start
+    if span <= 0:
+        return 0.0
+    return max(0.0, (cfg.n_iterations - iteration) / span)
+
+
+__all__ = ["CycleGANConfig", "PAPER_DEFAULTS", "identity_weight", "lr_lambda"]
