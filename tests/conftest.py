@@ -11,6 +11,16 @@ import soundfile as sf
 REPO = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture
+def single_torch_thread():
+    """Tiny networks: thread start-up dominates, and the 2 shared cores thrash with more threads."""
+    import torch
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 @pytest.fixture(scope="session")
 def arctic_path() -> str:
     """A real 16 kHz CMU ARCTIC utterance (about 2.9 s) shipped with pysptk."""

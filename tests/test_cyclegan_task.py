@@ -13,13 +13,7 @@ from vcgan.models.cyclegan_task import CycleGANTask
 MCEP, FRAMES = 8, 32
 
 
-@pytest.fixture(autouse=True)
-def _single_thread():
-    # Tiny networks: thread start-up dominates and the 2 shared cores thrash with more threads.
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("single_torch_thread")
 
 
 def tiny_cfg(model="cyclegan_vc2", **over):

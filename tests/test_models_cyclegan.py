@@ -4,17 +4,10 @@ import math
 
 import pytest
 import torch
-from torch import nn
 
 from vcgan.models import build_discriminator, build_generator, pad_to_multiple
 
-@pytest.fixture(autouse=True)
-def _single_thread():
-    # Tiny networks: thread start-up dominates and the 2 shared cores thrash with more threads.
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("single_torch_thread")
 
 
 TINY_G = {

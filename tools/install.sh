@@ -40,7 +40,7 @@ fi
 
 # Re-install only when the project's requirements changed.
 stamp="$venv/.vcgan-installed"
-want=$(sha256sum "$root/pyproject.toml" | cut -d' ' -f1)
+want=$(cat "$root/pyproject.toml" "$root/tools/requirements-nodeps.txt" | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] \
         || ! "$venv/bin/python" -c "import vcgan" 2>/dev/null; then
     "$venv/bin/python" -m pip install -q --upgrade pip
@@ -49,6 +49,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] \
     # --no-build-isolation lets pyworld/pysptk build against the numpy installed above.
     "$venv/bin/python" -m pip install -q --no-build-isolation "pyworld>=0.3.4" "pysptk>=1.0.1"
     "$venv/bin/python" -m pip install -q -e "$root[test]"
+    "$venv/bin/python" -m pip install -q --no-deps -r "$root/tools/requirements-nodeps.txt"
     echo "$want" > "$stamp"
 fi
 echo "install.sh: ready ($("$venv/bin/python" -c 'import torch, torchaudio; print("torch", torch.__version__, "torchaudio", torchaudio.__version__)'))"

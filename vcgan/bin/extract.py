@@ -17,15 +17,9 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
-import sys
-import warnings
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
-from tqdm import tqdm
 
 from vcgan.audio import AudioError
 from vcgan.data.dump import CONFIG_FILE, FEATS_DIR, FEATS_SCP, write_features, write_table
@@ -35,6 +29,7 @@ from vcgan.features.extract import extract_features, read_speech
 from vcgan.features.f0 import WIDE_F0_RANGE, estimate_f0_range, plot_f0_histogram
 from vcgan.features.world import world_f0
 from vcgan.utils.config import ConfigError, load_yaml, save_yaml
+from vcgan.utils.parallel import caught, parallel_map
 
 logger = logging.getLogger("vcgan.extract")
 
@@ -51,44 +46,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 # ----------------------------------------------------------------------------- workers
-def _map(fn: Callable, jobs: list, n_workers: int, desc: str) -> Iterator:
-    """Apply ``fn`` to each job with a progress bar, in ``n_workers`` processes (in order)."""
-    if n_workers <= 1 or len(jobs) <= 1:
-        yield from tqdm(map(fn, jobs), total=len(jobs), desc=desc, unit="utt", dynamic_ncols=True)
-        return
-    with ProcessPoolExecutor(max_workers=n_workers, initializer=_init_worker) as pool:
-        # chunksize 1: utterance lengths differ a lot, so small chunks balance the workers.
-        yield from tqdm(pool.map(fn, jobs, chunksize=1), total=len(jobs), desc=desc, unit="utt", dynamic_ncols=True)
-
-
-def _init_worker() -> None:
-    # Each process does one file at a time; torch's intra-op threads would only oversubscribe.
-    # Importing torch just to say so would cost every worker a second: set it only if loaded.
-    os.environ["OMP_NUM_THREADS"] = "1"
-    if "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(1)
-
-
-def _caught(fn: Callable, *args):
-    """Run ``fn``; return ``(result, error, warnings)`` so a worker never raises across the pool."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            result, error = fn(*args), None
-        except AudioError as e:
-            result, error = None, str(e)
-        except Exception as e:  # a crash in analysis must not take the batch down
-            result, error = None, f"{type(e).__name__}: {e}"
-    return result, error, [str(w.message) for w in caught]
-
-
 def _first_pass_f0(job: tuple[str, str, dict]) -> tuple:
     utt, wav, cfg_dict = job
     cfg = FeatureConfig.from_dict(cfg_dict)
 
     def run():
         return world_f0(read_speech(wav, cfg), cfg, *WIDE_F0_RANGE, method="dio")[0]
-    return (utt, *_caught(run))
+    return (utt, *caught(run))
 
 
 def _extract_one(job: tuple[str, str, str, dict, tuple[float, float]]) -> tuple:
@@ -101,7 +65,7 @@ def _extract_one(job: tuple[str, str, str, dict, tuple[float, float]]) -> tuple:
             raise AudioError(wav, "no voiced frame found (not speech, or F0 range wrong)")
         write_features(out_path, feats)
         return len(feats["f0"])
-    return (utt, *_caught(run))
+    return (utt, *caught(run))
 
 
 # ----------------------------------------------------------------------------- steps
@@ -118,7 +82,7 @@ def estimate_speaker_f0_ranges(
     jobs = [(u, wav_scp[u], cfg.to_dict()) for utts in todo.values() for u in utts]
     f0s: dict[str, list[np.ndarray]] = {}
     bad = []
-    for utt, f0, error, _ in _map(_first_pass_f0, jobs, n_workers, "F0 range (1st pass)"):
+    for utt, f0, error, _ in parallel_map(_first_pass_f0, jobs, n_workers, "F0 range (1st pass)", unit="utt"):
         if error:
             bad.append((utt, error))
         else:
@@ -191,7 +155,7 @@ def extract_data_dir(
     if done:
         logger.info("%d of %d utterances already extracted; skipping them", len(done), len(data.wav_scp))
     first_pass_bad = dict(bad)
-    for utt, n_frames, error, warns in _map(_extract_one, jobs, n_workers, "extract"):
+    for utt, n_frames, error, warns in parallel_map(_extract_one, jobs, n_workers, "extract", unit="utt"):
         for w in warns:
             logger.warning("%s", w)
         if error:
