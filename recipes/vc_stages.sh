@@ -8,7 +8,8 @@
 #   vc_stage 3 stats      vc_stats train
 #   vc_later_stages                      (stages 4-7: train, convert, synthesis, evaluate)
 #
-# Expects from run.sh: stage, stop_stage, nj, force, conf, and train_cmd (cmd.sh).
+# Expects from run.sh: stage, stop_stage, nj, force, conf, and train_cmd (cmd.sh); for
+# stages 4-7 also train_conf, model_name, pairs ("src:tgt ..."), device, eval_set, metrics.
 #
 # Each stage prints a banner, logs everything to exp/log/stage<N>_<name>.log (and to the
 # screen), and on success writes exp/stages/<N>_<name>.done holding the stage's
@@ -105,14 +106,107 @@ vc_stats() {  # vc_stats <set...>: per-speaker statistics of dump/<set> into dum
     done
 }
 
-vc_not_implemented() {  # vc_not_implemented <what>: placeholder of a later stage
-    echo "$1: not implemented yet: issue 5" >&2
+vc_expdir() {  # vc_expdir <src> <tgt>: experiment directory of one speaker pair
+    echo "$vc_exp/${model_name}_$1_$2"
+}
+
+vc_pairs() {  # vc_pairs: the "src:tgt" pairs of $pairs, one per line, checked
+    local p
+    for p in $pairs; do
+        if [[ $p != *:* ]]; then
+            echo "error: --pairs takes source:target speaker pairs, got '$p'" >&2
+            return 1
+        fi
+        echo "$p"
+    done
+}
+
+vc_train() {  # vc_train: train one model per pair of $pairs with $train_conf (resumes)
+    if [ ! -f "$train_conf" ]; then
+        echo "error: training configuration $train_conf not found (option --train_conf)" >&2
+        return 1
+    fi
+    local p src tgt dir
+    for p in $(vc_pairs); do
+        src=${p%%:*} tgt=${p##*:} dir=$(vc_expdir "$src" "$tgt")
+        local dev=()
+        [ -f dump/dev/feats.scp ] && dev=(--dev-dump dump/dev)
+        echo "training $src <-> $tgt with $train_conf into $dir (log: $dir/train.log)"
+        vcgan train --config "$train_conf" --train-dump dump/train "${dev[@]}" \
+            --speakers "$src" "$tgt" --out "$dir" --device "$device" --resume
+    done
+}
+
+vc_convert() {  # vc_convert: features of data/<eval_set>_<src> converted to <tgt>, model and baseline
+    local p src tgt dir
+    for p in $(vc_pairs); do
+        src=${p%%:*} tgt=${p##*:} dir=$(vc_expdir "$src" "$tgt")
+        vc_check_data "${eval_set}_$src" "${eval_set}_$tgt"
+        echo "converting data/${eval_set}_$src to $tgt with $dir/bundle"
+        vcgan convert --model "$dir/bundle" --src-spk "$src" --tgt-spk "$tgt" --features-only -j "$nj" \
+            "data/${eval_set}_$src/wav.scp" "$dir/convert/model/feats"
+        echo "statistical baseline (mean/variance of mel-cepstra, log-F0 transform) for comparison"
+        vcgan convert --model "$dir/bundle" --src-spk "$src" --tgt-spk "$tgt" --features-only -j "$nj" \
+            --baseline "data/${eval_set}_$src/wav.scp" "$dir/convert/baseline/feats"
+    done
+}
+
+vc_synthesis() {  # vc_synthesis: waveforms of the converted features (WORLD vocoder)
+    local p src tgt dir system
+    for p in $(vc_pairs); do
+        src=${p%%:*} tgt=${p##*:} dir=$(vc_expdir "$src" "$tgt")
+        for system in model baseline; do
+            vcgan synthesize --features "$dir/convert/$system/feats" --out "$dir/convert/$system/wav" \
+                --config "$dir/bundle/feature_config.yaml" --vocoder world -j "$nj"
+        done
+    done
+}
+
+vc_link_by_sentence() {  # vc_link_by_sentence <data-dir> <speaker> <src-speaker> <out-dir>
+    # Links each utterance of <speaker> under the name of <src-speaker>'s utterance of the same
+    # sentence (ids are <speaker>_<sentence>), so `vcgan evaluate` pairs them by file name.
+    local data=$1 spk=$2 src=$3 out=$4 utt path
+    rm -rf "$out"
+    mkdir -p "$out"
+    while read -r utt path; do
+        ln -s "$(readlink -f "$path")" "$out/${src}_${utt#"${spk}"_}.wav"
+    done < "$data/wav.scp"
+}
+
+vc_evaluate() {  # vc_evaluate: MCD & co. of no conversion, the baseline and the model, per pair
+    local p src tgt dir ev system
+    for p in $(vc_pairs); do
+        src=${p%%:*} tgt=${p##*:} dir=$(vc_expdir "$src" "$tgt") ev=$(vc_expdir "$src" "$tgt")/eval
+        vc_link_by_sentence "data/${eval_set}_$tgt" "$tgt" "$src" "$ev/ref"
+        vc_link_by_sentence "data/${eval_set}_$src" "$src" "$src" "$ev/src"
+        for system in none baseline model; do
+            local conv="$dir/convert/$system/wav"
+            [ "$system" = none ] && conv="$ev/src"
+            echo "--- $src -> $tgt: $system"
+            vcgan evaluate --ref "$ev/ref" --conv "$conv" --src "$ev/src" --metrics "$metrics" \
+                --config dump/train/feature_config.yaml -j "$nj" --no-progress \
+                --json "$ev/$system.json" --plot "$ev/$system.png"
+        done
+        echo "results: $ev/{none,baseline,model}.json, plots: $ev/*.png"
+    done
+}
+
+vc_later_stages() {  # vc_later_stages: stages 4-7 of a voice-conversion recipe
+    vc_stage 4 train      vc_train
+    vc_stage 5 convert    vc_convert
+    vc_stage 6 synthesis  vc_synthesis
+    vc_stage 7 evaluate   vc_evaluate
+}
+
+vc_fail() {  # vc_fail <message>: a stage that cannot run in this version
+    echo "$1" >&2
     return 1
 }
 
-vc_later_stages() {  # vc_later_stages: stages 4-7, placeholders until issue 5 lands
-    vc_stage 4 train      vc_not_implemented "training"
-    vc_stage 5 convert    vc_not_implemented "conversion of the evaluation set"
-    vc_stage 6 synthesis  vc_not_implemented "waveform synthesis (vocoder)"
-    vc_stage 7 evaluate   vc_not_implemented "evaluation"
+vc_unavailable_stages() {  # vc_unavailable_stages <model>: stages 4-7 of a model vcgan lacks yet
+    local why="$1 is not implemented in this version of vcgan yet"
+    vc_stage 4 train      vc_fail "training: $why"
+    vc_stage 5 convert    vc_fail "conversion: $why"
+    vc_stage 6 synthesis  vc_fail "synthesis: $why"
+    vc_stage 7 evaluate   vc_fail "evaluation: $why"
 }

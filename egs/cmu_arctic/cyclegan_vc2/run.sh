@@ -13,6 +13,12 @@ src_spks="bdl rms"        # source speakers (male; train on the first half of th
 trg_spks="slt clb"        # target speakers (female; train on the second half: non-parallel)
 n_dev=50                 # parallel dev sentences
 n_eval=50                # parallel eval sentences
+pairs="bdl:slt rms:clb"  # source:target pairs to train and evaluate (one model each)
+train_conf=conf/cyclegan_vc2.yaml  # training config (the paper's settings)
+model_name=cyclegan_vc2  # experiment directories: exp/<model_name>_<src>_<tgt>
+device=auto              # cpu, cuda or auto (GPU when present)
+eval_set=eval            # data/<eval_set>_<spk> is converted and evaluated
+metrics=mcd,f0,gv,sim,mos  # vcgan evaluate metrics (sim: speaker similarity; mos: DNSMOS naturalness proxy)
 sets="train dev eval"    # data sets whose features are extracted (drop dev with --n_dev 0)
 
 . ./path.sh

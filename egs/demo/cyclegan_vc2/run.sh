@@ -12,6 +12,12 @@ corpus=../../../corpora/demo  # demo corpus directory, built by stage 0
 n_sentences=50           # sentences per speaker in the demo corpus (1..50; e.g. 8 for a quick test)
 src_spks="kalM espM"     # source speakers (train on the first half of the training sentences)
 trg_spks="sltF espF"     # target speakers (train on the second half: non-parallel)
+pairs="kalM:sltF"        # source:target pairs to train and evaluate (one model each)
+train_conf=conf/cyclegan_vc2.yaml  # training config (reduced for CPU: see the file; paper sizes in egs/vcc2018)
+model_name=cyclegan_vc2  # experiment directories: exp/<model_name>_<src>_<tgt>
+device=auto              # cpu, cuda or auto (GPU when present)
+eval_set=eval            # data/<eval_set>_<spk> is converted and evaluated
+metrics=mcd,f0,gv,sim,mos  # vcgan evaluate metrics (sim: speaker similarity; mos: DNSMOS naturalness proxy)
 
 . ./path.sh
 . ./cmd.sh

@@ -12,6 +12,12 @@ db_root=downloads        # corpus directory: stage 0 downloads and extracts VCC2
 src_spks="SF1 SM1"        # source speakers (train on the first half of the training sentences)
 trg_spks="TF2 TM3"        # target speakers (train on the second half: non-parallel)
 n_dev=10                 # training sentences held out as the parallel dev set
+pairs="SF1:TF2 SF1:TM3 SM1:TF2 SM1:TM3"  # source:target pairs to train and evaluate (one model each)
+train_conf=conf/cyclegan_vc.yaml  # training config (the paper's settings)
+model_name=cyclegan_vc  # experiment directories: exp/<model_name>_<src>_<tgt>
+device=auto              # cpu, cuda or auto (GPU when present)
+eval_set=eval            # data/<eval_set>_<spk> is converted and evaluated
+metrics=mcd,f0,gv,sim,mos  # vcgan evaluate metrics (sim: speaker similarity; mos: DNSMOS naturalness proxy)
 sets="train dev eval"    # data sets whose features are extracted (drop dev with --n_dev 0)
 
 . ./path.sh

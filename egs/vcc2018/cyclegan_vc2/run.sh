@@ -12,6 +12,12 @@ db_root=downloads        # corpus directory: stage 0 downloads and extracts VCC2
 src_spks="VCC2SF3 VCC2SM3"  # source speakers (spoke task, as in the CycleGAN-VC2 paper)
 trg_spks="VCC2TF1 VCC2TM1"  # target speakers
 n_dev=5                  # last training utterances per speaker held out as dev (0: none, as in the paper)
+pairs="VCC2SF3:VCC2TF1 VCC2SF3:VCC2TM1 VCC2SM3:VCC2TF1 VCC2SM3:VCC2TM1"  # source:target pairs to train and evaluate (one model each)
+train_conf=conf/cyclegan_vc2.yaml  # training config (the paper's settings)
+model_name=cyclegan_vc2  # experiment directories: exp/<model_name>_<src>_<tgt>
+device=auto              # cpu, cuda or auto (GPU when present)
+eval_set=eval            # data/<eval_set>_<spk> is converted and evaluated
+metrics=mcd,f0,gv,sim,mos  # vcgan evaluate metrics (sim: speaker similarity; mos: DNSMOS naturalness proxy)
 sets="train dev eval"    # data sets whose features are extracted (drop dev with --n_dev 0)
 
 . ./path.sh

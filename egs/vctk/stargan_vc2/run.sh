@@ -24,4 +24,4 @@ vc_stage 0 download   python -m vcgan.data.corpora.vctk download --dest "$db_roo
 vc_stage 1 data_prep  local/data_prep.sh "$db_root" data "$speakers" "$n_dev" "$n_eval" "$mic"
 vc_stage 2 extract    vc_extract $sets
 vc_stage 3 stats      vc_stats train
-vc_later_stages
+vc_unavailable_stages StarGAN-VC2

@@ -1,0 +1,203 @@
+"""Training loop, resume, bundles and `vcgan convert`, on a tiny CycleGAN-VC2 (reduced widths,
+32-frame crops, a few iterations: a CI-sized config, not the paper's)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+import yaml
+
+from conftest import make_two_speaker_wavs, write_data_dir
+from vcgan.bin.cli import main
+from vcgan.bundle import Bundle
+from vcgan.conversion import VoiceConverter, convert_streams
+from vcgan.data.crops import CropSampler
+from vcgan.features import FeatureConfig
+from vcgan.models.cyclegan_task import CycleGANTask
+from vcgan.train.checkpoint import list_checkpoints, load_checkpoint
+
+TINY = {
+    "task": "cyclegan",
+    "model": {"model": "cyclegan_vc2", "mcep_dim": 24, "generator": {"base_channels": 8, "res_channels": 8,
+              "n_res_blocks": 1}, "discriminator": {"base_channels": 8}, "crop_frames": 32, "n_iterations": 6,
+              "decay_start": 3, "identity_iterations": 2},
+    "trainer": {"checkpoint_interval": 3, "keep_checkpoints": 2, "log_interval": 1, "validation_interval": 3,
+                "validation_utterances": 1},
+}
+
+
+@pytest.fixture(scope="module")
+def dumps(tmp_path_factory, arctic):
+    x, fs = arctic
+    root = tmp_path_factory.mktemp("train")
+    utts = make_two_speaker_wavs(root, x, fs)
+    train = write_data_dir(root / "data_train", {u: v for u, v in utts.items() if not u.endswith("_2")})
+    dev = write_data_dir(root / "data_dev", {u: v for u, v in utts.items() if u.endswith("_2")})
+    FeatureConfig(sample_rate=16000, mcep_dim=24, f0_method="dio").save(root / "feature.yaml")
+    for name, data in (("train", train), ("dev", dev)):
+        assert main(["extract", "--data-dir", str(data), "--out-dir", str(root / f"dump_{name}"),
+                     "--config", str(root / "feature.yaml")]) == 0
+    assert main(["stats", "--dump-dir", str(root / "dump_train")]) == 0
+    (root / "tiny.yaml").write_text(yaml.safe_dump(TINY))
+    return {"root": root, "train": root / "dump_train", "dev": root / "dump_dev", "config": root / "tiny.yaml",
+            "wavs": {u: p for u, (_, p) in utts.items()}}
+
+
+def _train(dumps, out, *extra):
+    return main(["train", "--config", str(dumps["config"]), "--train-dump", str(dumps["train"]),
+                 "--dev-dump", str(dumps["dev"]), "--speakers", "low", "high", "--out", str(out),
+                 "--device", "cpu", "--no-progress", *extra])
+
+
+@pytest.fixture(scope="module")
+def trained(dumps, tmp_path_factory):
+    out = tmp_path_factory.mktemp("exp") / "run"
+    assert _train(dumps, out) == 0
+    return out
+
+
+def test_crop_sampler_windows_lie_inside_utterances():
+    utts = [np.arange(10 * 2, dtype=np.float32).reshape(10, 2), 100 + np.arange(3 * 2, dtype=np.float32).reshape(3, 2)]
+    s = CropSampler(utts, crop_frames=4, seed=0)
+    batch = s.sample(500)
+    assert batch.shape == (500, 2, 4)
+    rows = batch[:, 0, :].numpy()
+    first = rows[:, 0]
+    long, short = rows[first < 100], rows[first >= 100]
+    # A window of the long utterance is 4 consecutive frames (column 0 steps by 2) ...
+    assert np.all(np.diff(long, axis=1) == 2)
+    # ... and every valid start (0..6) is drawn; none runs past the utterance's end.
+    assert set(long[:, 0] / 2) == set(range(7))
+    # The 3-frame utterance is repeated to reach the crop length: windows continue cyclically.
+    assert len(short) > 0
+    for row in short:
+        k = int(row[0] - 100) // 2
+        assert list(row) == [100 + 2 * ((k + i) % 3) for i in range(4)]
+    again = CropSampler(utts, crop_frames=4, seed=0).sample(500)
+    torch.testing.assert_close(again, batch, rtol=0, atol=0)  # seeded: reproducible
+
+
+def test_training_writes_checkpoints_logs_and_bundle(trained):
+    ckpts = list_checkpoints(trained / "checkpoints")
+    assert [i for i, _ in ckpts] == [3, 6]  # keep_checkpoints: 2
+    assert not list((trained / "checkpoints").glob("*.tmp*"))
+    assert (trained / "config.yaml").is_file() and "cyclegan_vc2" in (trained / "train.log").read_text()
+    assert list((trained / "tensorboard").iterdir())
+    assert sorted(p.name for p in (trained / "validation").iterdir()) == ["mcep_00000003.png", "mcep_00000006.png"]
+    bundle = Bundle.load(trained / "bundle")
+    assert bundle.speakers == ["low", "high"] and bundle.iteration == 6
+    assert set(bundle.stats) == {"low", "high"} and bundle.feature_config.sample_rate == 16000
+    state = load_checkpoint(ckpts[-1][1])
+    for d in ("a2b", "b2a"):
+        for k, v in bundle.generators[d].items():
+            torch.testing.assert_close(v, state["task"]["modules"][f"generator_{d}"][k], rtol=0, atol=0)
+
+
+def test_interrupted_run_resumes_to_the_same_result(dumps, trained, tmp_path, monkeypatch):
+    out = tmp_path / "killed"
+    original = CycleGANTask.train_step
+
+    def dies_at_4(self, *a, iteration, **k):
+        if iteration == 4:
+            raise KeyboardInterrupt  # the run is killed after the checkpoint of iteration 3
+        return original(self, *a, iteration=iteration, **k)
+    monkeypatch.setattr(CycleGANTask, "train_step", dies_at_4)
+    assert _train(dumps, out) == 130
+    assert [i for i, _ in list_checkpoints(out / "checkpoints")] == [3]
+    monkeypatch.setattr(CycleGANTask, "train_step", original)
+    assert _train(dumps, out) == 2  # without --resume an existing run is not overwritten
+    assert _train(dumps, out, "--resume") == 0
+    a = load_checkpoint(list_checkpoints(trained / "checkpoints")[-1][1])
+    b = load_checkpoint(list_checkpoints(out / "checkpoints")[-1][1])
+    for name, sd in a["task"]["modules"].items():
+        for k in sd:
+            torch.testing.assert_close(b["task"]["modules"][name][k], sd[k], rtol=0, atol=0)
+    assert a["task"]["optimizers"]["generator"]["param_groups"][0]["lr"] == \
+        b["task"]["optimizers"]["generator"]["param_groups"][0]["lr"]
+
+
+def test_non_finite_loss_stops_with_iteration_and_checkpoint(dumps, tmp_path, monkeypatch, capsys):
+    original = CycleGANTask.train_step
+
+    def nan_at_4(self, *a, iteration, **k):
+        logs = original(self, *a, iteration=iteration, **k)
+        if iteration == 4:
+            logs["generator/cycle"] = float("nan")
+        return logs
+    monkeypatch.setattr(CycleGANTask, "train_step", nan_at_4)
+    with pytest.raises(Exception) as e:
+        _train(dumps, tmp_path / "nan")
+    msg = str(e.value)
+    assert "non-finite loss at iteration 4" in msg and "generator/cycle=nan" in msg
+    assert "checkpoint-00000003.pt" in msg
+
+
+def test_convert_cli_file_directory_and_bad_input(dumps, trained, tmp_path):
+    bundle = trained / "bundle"
+    wav = dumps["wavs"]["low_2"]
+    assert main(["convert", "--model", str(bundle), wav, str(tmp_path / "one.wav")]) == 0
+    y, fs = sf.read(tmp_path / "one.wav")
+    x, _ = sf.read(wav)
+    assert fs == 16000 and abs(len(y) - len(x)) <= 80 and np.isfinite(y).all() and np.max(np.abs(y)) > 0.01
+    indir = tmp_path / "in"
+    indir.mkdir()
+    for u in ("low_0", "low_1", "low_2"):
+        (indir / f"{u}.wav").write_bytes(open(dumps["wavs"][u], "rb").read())
+    (indir / "broken.wav").write_bytes(b"RIFF0000WAVE")
+    assert main(["convert", "--model", str(bundle), "-j", "2", str(indir), str(tmp_path / "out2")]) == 1
+    assert sorted(p.name for p in (tmp_path / "out2").iterdir()) == ["low_0.wav", "low_1.wav", "low_2.wav"]
+    assert main(["convert", "--model", str(bundle), "-j", "1", str(indir), str(tmp_path / "out1")]) == 1
+    # Workers run torch with one thread, the main process with several: float sums differ in
+    # order, so outputs agree to the last bit or two of 16-bit PCM, not bit for bit.
+    for name in ("low_0.wav", "low_1.wav", "low_2.wav"):
+        np.testing.assert_allclose(sf.read(tmp_path / "out1" / name)[0], sf.read(tmp_path / "out2" / name)[0],
+                                   rtol=0, atol=2.5 / 32768)
+    assert main(["convert", "--model", str(bundle), "--src-spk", "low", "--tgt-spk", "nobody", wav,
+                 str(tmp_path / "x.wav")]) == 2
+
+
+def test_conversion_denormalizes_with_target_statistics(trained):
+    conv = VoiceConverter(trained / "bundle")
+    low, high = conv.bundle.stats["low"], conv.bundle.stats["high"]
+    # Source features exactly at the source mean normalise to 0; with an identity "network"
+    # they must come out at the *target* mean, and log F0 at the target's geometric mean.
+    feats = {"mcep": np.tile(low.mean["mcep"], (16, 1)), "f0": np.full(16, np.exp(low.logf0_mean)),
+             "cap": np.zeros((16, 1))}
+    out = convert_streams(feats, low, high, mcep_map=lambda z: z)
+    np.testing.assert_allclose(out["mcep"], np.tile(high.mean["mcep"], (16, 1)), atol=1e-5)
+    np.testing.assert_allclose(out["f0"], np.exp(high.logf0_mean), rtol=1e-5)
+    assert high.logf0_mean > low.logf0_mean + 0.5
+    # The bundle's converter goes through the generator and the same denormalisation.
+    real = conv.convert_features(feats, "low", "high")
+    z = (real["mcep"] - high.mean["mcep"]) / high.std["mcep"]
+    gen_out = conv.mcep_map("low", "high")(np.zeros((16, 24), dtype=np.float32))
+    np.testing.assert_allclose(z, gen_out, atol=1e-4)
+
+
+def test_features_only_then_synthesize_equals_direct_conversion(dumps, trained, tmp_path):
+    bundle = trained / "bundle"
+    wav = dumps["wavs"]["low_1"]
+    assert main(["convert", "--model", str(bundle), "--features-only", wav, str(tmp_path / "feats") + "/"]) == 0
+    feats = dict(np.load(tmp_path / "feats" / "low_1.npz"))
+    assert set(feats) == {"f0", "mcep", "cap"}
+    assert main(["synthesize", "--features", str(tmp_path / "feats"), "--out", str(tmp_path / "wav"),
+                 "--config", str(bundle / "feature_config.yaml")]) == 0
+    assert main(["convert", "--model", str(bundle), wav, str(tmp_path / "direct.wav")]) == 0
+    np.testing.assert_array_equal(sf.read(tmp_path / "wav" / "low_1.wav")[0], sf.read(tmp_path / "direct.wav")[0])
+
+
+def test_baseline_moves_f0_to_target_and_differs_from_model(dumps, trained, tmp_path):
+    bundle = trained / "bundle"
+    wav = dumps["wavs"]["low_1"]
+    assert main(["convert", "--model", str(bundle), "--baseline", "--features-only", wav,
+                 str(tmp_path / "base") + "/"]) == 0
+    assert main(["convert", "--model", str(bundle), "--features-only", wav, str(tmp_path / "model") + "/"]) == 0
+    base, model = dict(np.load(tmp_path / "base" / "low_1.npz")), dict(np.load(tmp_path / "model" / "low_1.npz"))
+    np.testing.assert_array_equal(base["f0"], model["f0"])  # same log-F0 transform
+    np.testing.assert_array_equal(base["cap"], model["cap"])  # aperiodicity passes through
+    assert not np.allclose(base["mcep"], model["mcep"])
+    high = Bundle.load(bundle).stats["high"]
+    f0 = base["f0"][base["f0"] > 0]
+    assert abs(np.log(f0).mean() - high.logf0_mean) < 0.1

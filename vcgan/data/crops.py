@@ -1,0 +1,63 @@
+"""Random fixed-length crops from preloaded features, for GAN training.
+
+All utterances of one speaker are normalised once, concatenated into a single
+``(total_frames, dim)`` tensor, and every crop of a batch is gathered by one indexing
+operation, so a training step never waits on data (no loader processes, no per-item Python).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import torch
+
+
+class CropSampler:
+    """Uniformly random ``crop_frames``-long windows from a speaker's utterances.
+
+    Every valid window (one that lies inside a single utterance) is equally likely, so long
+    utterances are sampled in proportion to their length. Utterances shorter than a crop are
+    padded by repeating them (reflection would need at least ``crop`` frames too).
+
+    Args:
+        features: Per utterance a ``(frames, dim)`` array, already normalised.
+        crop_frames: Window length (frames).
+        seed: Seed of the sampler's own generator (independent of the global RNGs).
+        device: Where the features and the batches live.
+    """
+
+    def __init__(self, features: Sequence[np.ndarray], crop_frames: int, seed: int = 0,
+                 device: str | torch.device = "cpu"):
+        if not features:
+            raise ValueError("CropSampler needs at least one utterance")
+        self.crop_frames = int(crop_frames)
+        parts, starts, offset = [], [], 0
+        for feats in features:
+            x = np.asarray(feats, dtype=np.float32)
+            if len(x) < self.crop_frames:
+                x = np.concatenate([x] * (-(-self.crop_frames // len(x))))
+            parts.append(x)
+            starts.append(np.arange(offset, offset + len(x) - self.crop_frames + 1))
+            offset += len(x)
+        self.frames = torch.from_numpy(np.concatenate(parts)).to(device)  # (total_frames, dim)
+        self.starts = torch.from_numpy(np.concatenate(starts)).to(device)  # valid window starts
+        self.generator = torch.Generator(device="cpu")
+        self.generator.manual_seed(seed)
+        self._offsets = torch.arange(self.crop_frames, device=device)
+
+    @property
+    def dim(self) -> int:
+        return self.frames.shape[1]
+
+    def sample(self, batch_size: int) -> torch.Tensor:
+        """A ``(batch, dim, crop_frames)`` batch of random windows."""
+        pick = torch.randint(len(self.starts), (batch_size,), generator=self.generator)
+        index = self.starts[pick.to(self.starts.device)][:, None] + self._offsets  # (batch, crop)
+        return self.frames[index].transpose(1, 2).contiguous()
+
+    def state_dict(self) -> dict:
+        return {"generator": self.generator.get_state()}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.generator.set_state(state["generator"])

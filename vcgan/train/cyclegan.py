@@ -1,0 +1,170 @@
+"""Training CycleGAN-VC / CycleGAN-VC2 on a speaker pair of a feature dump.
+
+Builds the pieces the generic :class:`~vcgan.train.trainer.Trainer` needs: preloaded,
+normalised mel-cepstra per speaker with vectorised random crops, the task, a validation
+function (dev utterances converted, MCD against the target's parallel utterance, and a plot),
+and the model bundle written at the end.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from vcgan.bundle import Bundle
+from vcgan.data.crops import CropSampler
+from vcgan.data.dump import FeatureDump
+from vcgan.features.stats import SpeakerStats, load_all_stats
+from vcgan.models.cyclegan_config import CycleGANConfig
+from vcgan.models.cyclegan_task import CycleGANTask
+from vcgan.utils.config import ConfigError, from_dict, to_dict
+
+logger = logging.getLogger("vcgan.train")
+
+
+@dataclass
+class LoopConfig:
+    """The ``trainer:`` section of a training YAML (intervals in iterations)."""
+
+    checkpoint_interval: int = 10_000
+    keep_checkpoints: int = 3
+    log_interval: int = 100
+    validation_interval: int = 10_000
+    validation_utterances: int = 3
+
+
+@dataclass
+class TrainingConfig:
+    """A whole training YAML: ``task``, ``model`` (:class:`CycleGANConfig` fields) and ``trainer``."""
+
+    task: str = "cyclegan"
+    model: dict[str, Any] = field(default_factory=dict)
+    trainer: LoopConfig = field(default_factory=LoopConfig)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], where: str = "training config") -> "TrainingConfig":
+        cfg = from_dict(cls, data, where=where)
+        if cfg.task != "cyclegan":
+            raise ConfigError(f"{where}: task {cfg.task!r} is not supported yet (known: cyclegan)")
+        return cfg
+
+    def model_config(self) -> CycleGANConfig:
+        return CycleGANConfig.from_dict(self.model)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"task": self.task, "model": self.model_config().to_dict(), "trainer": to_dict(self.trainer)}
+
+
+class PairBatches:
+    """Batch source of random crops of speakers A and B: ``{"batch_a", "batch_b"}``,
+    each ``(batch, mcep_dim, crop_frames)``."""
+
+    def __init__(self, a: CropSampler, b: CropSampler, batch_size: int):
+        self.a, self.b, self.batch_size = a, b, batch_size
+
+    def next(self) -> dict[str, torch.Tensor]:
+        return {"batch_a": self.a.sample(self.batch_size), "batch_b": self.b.sample(self.batch_size)}
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"a": self.a.state_dict(), "b": self.b.state_dict()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.a.load_state_dict(state["a"])
+        self.b.load_state_dict(state["b"])
+
+
+def speaker_stats(dump: FeatureDump, speakers: list[str]) -> dict[str, SpeakerStats]:
+    stats = load_all_stats(dump.stats_dir)
+    missing = [s for s in speakers if s not in stats]
+    if missing:
+        raise ValueError(f"{dump.stats_dir}: no statistics for {missing}; known speakers: {sorted(stats)}")
+    return {s: stats[s] for s in speakers}
+
+
+def check_dump(dump: FeatureDump, speakers: list[str], cfg: CycleGANConfig) -> None:
+    unknown = [s for s in speakers if s not in dump.speakers]
+    if unknown:
+        raise ValueError(f"{dump.root}: speaker(s) {unknown} not in the dump; it has {dump.speakers}")
+    if dump.config.mcep_dim != cfg.mcep_dim:
+        raise ConfigError(f"model mcep_dim is {cfg.mcep_dim} but {dump.root} holds {dump.config.mcep_dim}-dim "
+                          "mel-cepstra; set model.mcep_dim (or the feature config) so they agree")
+
+
+def build_batches(dump: FeatureDump, speakers: list[str], stats: dict[str, SpeakerStats],
+                  cfg: CycleGANConfig, device: torch.device) -> PairBatches:
+    """Preload and normalise every utterance of both speakers; one crop sampler per speaker."""
+    samplers = []
+    for k, spk in enumerate(speakers):
+        feats = [stats[spk].normalize(dump.load(u)["mcep"]) for u in dump.utterances_of(spk)]
+        samplers.append(CropSampler(feats, cfg.crop_frames, seed=cfg.seed + 1 + k, device=device))
+        logger.info("speaker %s: %d utterances, %d frames preloaded", spk, len(feats), len(samplers[-1].frames))
+    return PairBatches(samplers[0], samplers[1], cfg.batch_size)
+
+
+def parallel_pairs(dump: FeatureDump, src: str, tgt: str) -> list[tuple[str, str]]:
+    """``(src_utt, tgt_utt)`` of the same sentence, matched on the id after ``<speaker>_``."""
+    def by_sentence(spk):
+        return {u[len(spk) + 1:] if u.startswith(spk + "_") else u: u for u in dump.utterances_of(spk)}
+    s, t = by_sentence(src), by_sentence(tgt)
+    return [(s[k], t[k]) for k in sorted(set(s) & set(t))]
+
+
+class Validator:
+    """Every validation interval: converts up to ``n`` dev utterances of each direction,
+    logs the mean MCD (dB, all frames, DTW-aligned) against the target speaker's utterance of
+    the same sentence and writes a mel-cepstrogram plot (source / converted / target)."""
+
+    def __init__(self, dump: FeatureDump, speakers: list[str], stats: dict[str, SpeakerStats],
+                 n: int, out_dir: Path):
+        a, b = speakers
+        self.stats, self.out_dir = stats, out_dir
+        self.items = []
+        for direction, (src, tgt) in (("a2b", (a, b)), ("b2a", (b, a))):
+            for su, tu in parallel_pairs(dump, src, tgt)[:n]:
+                self.items.append((direction, src, tgt, su, dump.load(su)["mcep"], dump.load(tu)["mcep"]))
+        if not self.items:
+            logger.warning("%s: no parallel dev utterances for %s; validation MCD is skipped", dump.root, speakers)
+
+    def __call__(self, task: CycleGANTask, iteration: int) -> dict[str, float]:
+        from vcgan.metrics.mcd import utterance_mcd
+        results: dict[str, list[float]] = {}
+        plotted = False
+        for direction, src, tgt, utt, mc_src, mc_tgt in self.items:
+            z = torch.from_numpy(self.stats[src].normalize(mc_src).T.copy())
+            conv = self.stats[tgt].denormalize(task.convert(z, direction).cpu().numpy().T)
+            results.setdefault(f"mcd_{direction}_db", []).append(utterance_mcd(mc_tgt, conv).mcd)
+            if not plotted:
+                plot_mceps(self.out_dir / f"mcep_{iteration:08d}.png", utt, mc_src, conv, mc_tgt)
+                plotted = True
+        return {k: float(np.mean(v)) for k, v in results.items()}
+
+
+def plot_mceps(path: Path, title: str, src: np.ndarray, conv: np.ndarray, tgt: np.ndarray) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from vcgan.utils.io import atomic_path
+    fig, axes = plt.subplots(3, 1, figsize=(8, 6), sharey=True)
+    for ax, (name, mc) in zip(axes, (("source", src), ("converted", conv), ("target", tgt))):
+        ax.imshow(mc[:, 1:].T, origin="lower", aspect="auto", interpolation="nearest", cmap="viridis")
+        ax.set_ylabel(f"{name}\nc1..c{mc.shape[1] - 1}")
+    axes[-1].set_xlabel("frame (5 ms)")
+    fig.suptitle(title)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=80)
+    plt.close(fig)
+
+
+def make_bundle(task: CycleGANTask, speakers: list[str], dump: FeatureDump,
+                stats: dict[str, SpeakerStats], iteration: int) -> Bundle:
+    gens = {d: {k: v.detach().cpu() for k, v in task.modules()[f"generator_{d}"].state_dict().items()}
+            for d in ("a2b", "b2a")}
+    return Bundle(task="cyclegan", config=task.cfg.to_dict(), speakers=list(speakers), generators=gens,
+                  feature_config=dump.config, stats=stats, iteration=iteration)

@@ -1,0 +1,163 @@
+"""The training loop shared by every model.
+
+A model plugs in as a *task* (e.g. :class:`vcgan.models.cyclegan_task.CycleGANTask`) with
+``train_step(**batch, iteration=i) -> dict[str, float]``, ``state_dict()`` and
+``load_state_dict()``; data comes from a *batch source* with ``next() -> dict`` and its own
+``state_dict()``. The loop adds what every run needs: progress bar, TensorBoard scalars,
+periodic validation, atomic checkpoints (last K kept), exact resumption (task, batch source,
+and the global Python/NumPy/torch RNG states), and a clear stop on a non-finite loss.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from vcgan.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+
+logger = logging.getLogger("vcgan.train")
+
+
+class Task(Protocol):
+    def train_step(self, *, iteration: int, **batch: torch.Tensor) -> dict[str, float]: ...
+    def state_dict(self) -> dict[str, Any]: ...
+    def load_state_dict(self, state: dict[str, Any]) -> None: ...
+
+
+class BatchSource(Protocol):
+    def next(self) -> dict[str, torch.Tensor]: ...
+    def state_dict(self) -> dict[str, Any]: ...
+    def load_state_dict(self, state: dict[str, Any]) -> None: ...
+
+
+class NonFiniteLossError(RuntimeError):
+    """A loss became NaN or infinite; the message names the iteration and the last good checkpoint."""
+
+
+@dataclass
+class TrainerConfig:
+    """Loop settings (iterations count updates; intervals are in iterations)."""
+
+    n_iterations: int
+    checkpoint_interval: int = 10_000
+    keep_checkpoints: int = 3
+    log_interval: int = 100
+    validation_interval: int = 10_000
+    progress_bar: bool = True
+
+
+def rng_state() -> dict[str, Any]:
+    state = {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    random.setstate(state["python"])
+    np.random.set_state(state["numpy"])
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+class Trainer:
+    """Runs ``task`` on batches from ``data`` for ``config.n_iterations`` updates.
+
+    Args:
+        task, data: See the module docstring.
+        out_dir: Receives ``checkpoints/``, ``tensorboard/``.
+        config: Loop settings.
+        validate: Optional ``(task, iteration) -> dict[str, float]`` run every
+            ``validation_interval`` iterations (e.g. converting dev utterances and measuring MCD).
+    """
+
+    def __init__(self, task: Task, data: BatchSource, out_dir: str | os.PathLike, config: TrainerConfig,
+                 validate: Callable[[Task, int], dict[str, float]] | None = None):
+        self.task, self.data, self.config, self.validate = task, data, config, validate
+        self.out_dir = Path(out_dir)
+        self.checkpoint_dir = self.out_dir / "checkpoints"
+        self.iteration = 0
+        self.last_checkpoint: Path | None = None
+        self._writer = None
+
+    # -- checkpoints -----------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        return {"iteration": self.iteration, "task": self.task.state_dict(), "data": self.data.state_dict(),
+                "rng": rng_state()}
+
+    def save(self) -> Path:
+        self.last_checkpoint = save_checkpoint(self.checkpoint_dir, self.iteration, self.state_dict(),
+                                               self.config.keep_checkpoints)
+        logger.info("iteration %d: checkpoint %s", self.iteration, self.last_checkpoint)
+        return self.last_checkpoint
+
+    def resume(self, path: str | os.PathLike | None = None) -> bool:
+        """Load ``path`` or the latest checkpoint of ``out_dir``; False when there is none."""
+        path = Path(path) if path else latest_checkpoint(self.checkpoint_dir)
+        if path is None:
+            return False
+        state = load_checkpoint(path)
+        self.task.load_state_dict(state["task"])
+        self.data.load_state_dict(state["data"])
+        set_rng_state(state["rng"])
+        self.iteration = int(state["iteration"])
+        self.last_checkpoint = path
+        logger.info("resumed from %s (iteration %d of %d)", path, self.iteration, self.config.n_iterations)
+        return True
+
+    # -- logging ---------------------------------------------------------------------------------
+    def _scalars(self, logs: dict[str, float], prefix: str = "") -> None:
+        if self._writer is None:
+            from torch.utils.tensorboard import SummaryWriter
+            self._writer = SummaryWriter(str(self.out_dir / "tensorboard"))
+        for k, v in logs.items():
+            self._writer.add_scalar(prefix + k, v, self.iteration)
+
+    # -- the loop --------------------------------------------------------------------------------
+    def run(self) -> None:
+        cfg = self.config
+        bar = tqdm(total=cfg.n_iterations, initial=self.iteration, desc="train", unit="it",
+                   disable=not cfg.progress_bar, dynamic_ncols=True)
+        try:
+            while self.iteration < cfg.n_iterations:
+                logs = self.task.train_step(iteration=self.iteration, **self.data.next())
+                bad = {k: v for k, v in logs.items() if not math.isfinite(v)}
+                if bad:
+                    raise NonFiniteLossError(
+                        f"non-finite loss at iteration {self.iteration}: "
+                        + ", ".join(f"{k}={v}" for k, v in bad.items())
+                        + f"; last good checkpoint: {self.last_checkpoint or 'none (no checkpoint written yet)'}"
+                    )
+                self.iteration += 1
+                bar.update(1)
+                if self.iteration % cfg.log_interval == 0 or self.iteration == cfg.n_iterations:
+                    self._scalars(logs, "train/")
+                    bar.set_postfix({k.split("/")[-1][:8]: f"{v:.3g}" for k, v in logs.items() if "total" in k})
+                if self.validate and (self.iteration % cfg.validation_interval == 0
+                                      or self.iteration == cfg.n_iterations):
+                    vlogs = self.validate(self.task, self.iteration)
+                    self._scalars(vlogs, "valid/")
+                    logger.info("iteration %d: %s", self.iteration,
+                                ", ".join(f"{k} {v:.3f}" for k, v in vlogs.items()))
+                if self.iteration % cfg.checkpoint_interval == 0 or self.iteration == cfg.n_iterations:
+                    self.save()
+        finally:
+            bar.close()
+            if self._writer is not None:
+                self._writer.close()
