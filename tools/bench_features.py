@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import tempfile
 import time
 import warnings
@@ -22,6 +23,12 @@ from pathlib import Path
 
 import pysptk
 import soundfile as sf
+
+
+def cpu_seconds() -> float:
+    """User + system CPU time of this process and its finished children (s)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def best_of(fn, repeat: int) -> float:
@@ -88,17 +95,21 @@ def extract_throughput(n_files: int) -> None:
         root = Path(tmp)
         data, total = make_data_dir(root, n_files)
         print(f"\n== vcgan extract on {n_files} files, {total:.1f} s of audio (16 kHz, harvest, 24 mceps)")
-        print(f"{'workers':>7} {'seconds':>8} {'files/s':>8} {'audio s/s':>10} {'speed-up':>9}")
+        print(f"{'workers':>7} {'seconds':>8} {'files/s':>8} {'audio s/s':>10} {'speed-up':>9} {'cores used':>10}")
         cfg = FeatureConfig(sample_rate=16000, mcep_dim=24, f0_method="harvest")
         base = None
         for workers in (1, 2):
+            cpu0 = cpu_seconds()
             t0 = time.perf_counter()
-            done, bad = extract_data_dir(str(data), str(root / f"dump{workers}"), cfg, workers)
+            done, bad = extract_data_dir(str(data), str(root / f"dump{workers}"), cfg, workers, progress=False)
             t = time.perf_counter() - t0
-            assert not bad and len(done) == n_files
+            cores = (cpu_seconds() - cpu0) / t
+            if bad or len(done) != n_files:
+                raise SystemExit(f"extraction failed: {bad}")
             base = base or t
-            print(f"{workers:>7} {t:8.2f} {n_files / t:8.2f} {total / t:10.1f} {base / t:9.2f}")
-        print(f"(machine: {os.cpu_count()} CPU cores)")
+            print(f"{workers:>7} {t:8.2f} {n_files / t:8.2f} {total / t:10.1f} {base / t:9.2f} {cores:10.2f}")
+        print(f"(machine: {os.cpu_count()} CPU cores; 'cores used' = CPU time of this process and its workers"
+              " / wall time: below the worker count means other load or idle workers)")
 
 
 def main() -> None:

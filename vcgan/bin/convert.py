@@ -55,7 +55,7 @@ def list_jobs(input_: str, output: str, ext: str = ".wav") -> list[tuple[str, st
             raise FileNotFoundError(f"{src}: no *.wav files to convert")
         return [(str(w), str(Path(output) / (w.stem + ext))) for w in wavs]
     if src.name.endswith(".scp") or src.name == "wav.scp":
-        from vcgan.data.dump import read_table
+        from vcgan.data.kaldi import read_table
         if not src.is_file():
             raise FileNotFoundError(f"{src}: no such wav.scp")
         table = read_table(src)

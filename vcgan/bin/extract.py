@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from vcgan.audio import AudioError
-from vcgan.data.dump import CONFIG_FILE, FEATS_DIR, FEATS_SCP, write_features, write_table
-from vcgan.data.kaldi import read_data_dir
+from vcgan.data.dump import CONFIG_FILE, FEATS_DIR, FEATS_SCP, write_features
+from vcgan.data.kaldi import read_data_dir, write_table
 from vcgan.features.config import FeatureConfig
 from vcgan.features.extract import extract_features, read_speech
 from vcgan.features.f0 import WIDE_F0_RANGE, estimate_f0_range, plot_f0_histogram
@@ -71,7 +71,7 @@ def _extract_one(job: tuple[str, str, str, dict, tuple[float, float]]) -> tuple:
 # ----------------------------------------------------------------------------- steps
 def estimate_speaker_f0_ranges(
     wav_scp: dict[str, str], utt2spk: dict[str, str], cfg: FeatureConfig, max_utts: int, n_workers: int,
-    histogram_path: Path | None = None,
+    histogram_path: Path | None = None, progress: bool = True,
 ) -> tuple[dict[str, list[float]], list[tuple[str, str]]]:
     """Per-speaker ``[floor, ceil]`` (Hz) from a DIO first pass; speakers with a configured
     range are skipped. Returns the ranges and the ``(utt, error)`` of unreadable files."""
@@ -82,7 +82,8 @@ def estimate_speaker_f0_ranges(
     jobs = [(u, wav_scp[u], cfg.to_dict()) for utts in todo.values() for u in utts]
     f0s: dict[str, list[np.ndarray]] = {}
     bad = []
-    for utt, f0, error, _ in parallel_map(_first_pass_f0, jobs, n_workers, "F0 range (1st pass)", unit="utt"):
+    for utt, f0, error, _ in parallel_map(_first_pass_f0, jobs, n_workers, "F0 range (1st pass)", unit="utt",
+                                                progress=progress):
         if error:
             bad.append((utt, error))
         else:
@@ -120,7 +121,7 @@ def _check_same_config(out_dir: Path, cfg: FeatureConfig) -> None:
 
 def extract_data_dir(
     data_dir: str, out_dir: str, cfg: FeatureConfig, n_workers: int = 1, overwrite: bool = False,
-    f0_range_utts: int = 20,
+    f0_range_utts: int = 20, progress: bool = True,
 ) -> tuple[dict[str, int], list[tuple[str, str]]]:
     """Extract a data directory into ``out_dir``. Returns ``(frames by utterance, bad files)``
     where bad files are ``(utt, message)``; see the module docstring."""
@@ -138,7 +139,7 @@ def extract_data_dir(
         if not speakers <= set(known) | set(cfg.speaker_f0_range):
             ranges, bad = estimate_speaker_f0_ranges(
                 data.wav_scp, data.utt2spk, cfg.replace(speaker_f0_range={**known, **cfg.speaker_f0_range}),
-                f0_range_utts, n_workers, out / "f0_histogram.png",
+                f0_range_utts, n_workers, out / "f0_histogram.png", progress,
             )
             known.update(ranges)
             save_yaml(ranges_file, known)
@@ -155,7 +156,8 @@ def extract_data_dir(
     if done:
         logger.info("%d of %d utterances already extracted; skipping them", len(done), len(data.wav_scp))
     first_pass_bad = dict(bad)
-    for utt, n_frames, error, warns in parallel_map(_extract_one, jobs, n_workers, "extract", unit="utt"):
+    for utt, n_frames, error, warns in parallel_map(_extract_one, jobs, n_workers, "extract", unit="utt",
+                                                  progress=progress):
         for w in warns:
             logger.warning("%s", w)
         if error:

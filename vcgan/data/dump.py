@@ -21,31 +21,14 @@ from pathlib import Path
 
 import numpy as np
 
+from vcgan.data.kaldi import read_table
 from vcgan.features.config import FeatureConfig
-from vcgan.utils.io import atomic_path, atomic_write_text
+from vcgan.utils.io import atomic_path
 
 FEATS_DIR = "feats"
 FEATS_SCP = "feats.scp"
 CONFIG_FILE = "feature_config.yaml"
 STATS_DIR = "stats"
-
-
-def read_table(path: str | os.PathLike) -> dict[str, str]:
-    """A Kaldi two-column table (``key value...`` per line) as a dict; raises on duplicate keys."""
-    table: dict[str, str] = {}
-    for lineno, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        key, _, value = line.strip().partition(" ")
-        if key in table:
-            raise ValueError(f"{path}:{lineno}: duplicate key {key!r}")
-        table[key] = value.strip()
-    return table
-
-
-def write_table(path: str | os.PathLike, table: dict[str, str]) -> None:
-    """Write a Kaldi table sorted by key, atomically."""
-    atomic_write_text(path, "".join(f"{k} {table[k]}\n" for k in sorted(table)))
 
 
 def write_features(path: str | os.PathLike, feats: dict[str, np.ndarray]) -> None:

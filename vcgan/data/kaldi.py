@@ -34,7 +34,8 @@ from typing import Iterable
 
 from vcgan.utils.io import atomic_write_text
 
-__all__ = ["DataDir", "DataDirError", "read_data_dir", "write_data_dir", "validate_data_dir"]
+__all__ = ["DataDir", "DataDirError", "read_data_dir", "write_data_dir", "validate_data_dir", "read_table",
+           "write_table"]
 
 # How many offending ids/lines to quote in one message; the count is always given.
 _MAX_LISTED = 5
@@ -244,6 +245,18 @@ def validate_data_dir(path: str | os.PathLike, check_files: bool = True) -> Data
 
 def _format(table: dict[str, str]) -> str:
     return "".join(f"{k} {table[k]}\n" for k in sorted(table))
+
+
+def read_table(path: str | os.PathLike) -> dict[str, str]:
+    """One Kaldi table file (``<key> <value>`` lines, e.g. ``feats.scp``, ``utt2spk``) as a dict;
+    duplicate keys, empty lines and missing values raise :class:`DataDirError`."""
+    path = Path(path)
+    return _read_table(path.parent, path.name)
+
+
+def write_table(path: str | os.PathLike, table: dict[str, str]) -> None:
+    """Write a Kaldi table file sorted by key, atomically."""
+    atomic_write_text(path, _format(table))
 
 
 def write_data_dir(path: str | os.PathLike, data: DataDir, check_files: bool = True) -> Path:
