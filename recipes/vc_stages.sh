@@ -187,7 +187,10 @@ vc_evaluate() {  # vc_evaluate: MCD & co. of no conversion, the baseline and the
                 --config dump/train/feature_config.yaml -j "$nj" --no-progress \
                 --json "$ev/$system.json" --plot "$ev/$system.png"
         done
-        echo "results: $ev/{none,baseline,model}.json, plots: $ev/*.png"
+        echo "=== $src -> $tgt: no conversion vs statistical baseline vs $model_name"
+        vcgan report none="$ev/none.json" baseline="$ev/baseline.json" "$model_name=$ev/model.json" \
+            | tee "$ev/report.txt"
+        echo "results: $ev/{none,baseline,model}.json, table: $ev/report.txt, plots: $ev/*.png"
     done
 }
 

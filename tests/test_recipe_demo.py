@@ -86,7 +86,8 @@ def test_train_convert_synthesize_evaluate(recipe: Path) -> None:
     # log-F0 transform of both converted systems brings F0 far closer.
     assert mean["none"]["f0_rmse_cents"] > 600, mean
     assert mean["baseline"]["f0_rmse_cents"] < 0.5 * mean["none"]["f0_rmse_cents"], mean
-    assert "MCD" in r.stdout
+    report = (exp / "eval" / "report.txt").read_text().splitlines()
+    assert report[0].split() == ["metric", "none", "baseline", "cyclegan_vc2"] and "MCD" in r.stdout
     for n, name in ((4, "train"), (5, "convert"), (6, "synthesis"), (7, "evaluate")):
         assert (recipe / "exp" / "stages" / f"{n}_{name}.done").is_file()
 

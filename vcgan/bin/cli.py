@@ -17,6 +17,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "convert": ("vcgan.bin.convert", "convert wav files with a trained model bundle"),
     "synthesize": ("vcgan.bin.synthesize", "vocoder: waveforms from feature files (WORLD, Griffin-Lim)"),
     "evaluate": ("vcgan.bin.evaluate", "objective evaluation: MCD, F0 RMSE, V/UV, similarity, ..."),
+    "report": ("vcgan.bin.report", "compare evaluation results side by side"),
 }
 
 

@@ -385,6 +385,12 @@ def write_json(path: str | Path, results: dict) -> None:
     atomic_write_text(path, to_json(results))
 
 
+def _fmt(key: str, v: float | None) -> str:
+    if v is None:
+        return "-"
+    return f"{v:.3f}" if "corr" in key or "sim" in key else f"{v:.2f}"
+
+
 def format_table(results: dict) -> str:
     """Text table: one row per score with n, mean and the 95% CI half-width."""
     rows = [("metric", "n", "mean", "95% CI")]
@@ -392,9 +398,7 @@ def format_table(results: dict) -> str:
         s = results["summary"].get(key)
         if s is None:
             continue
-        fmt = (lambda v: "-" if v is None else f"{v:.3f}") if "corr" in key or "sim" in key else \
-              (lambda v: "-" if v is None else f"{v:.2f}")
-        rows.append((label, str(s["n"]), fmt(s["mean"]), "-" if s["ci"] is None else "±" + fmt(s["ci"])))
+        rows.append((label, str(s["n"]), _fmt(key, s["mean"]), "-" if s["ci"] is None else "±" + _fmt(key, s["ci"])))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = [
         f"{r[0]:<{widths[0]}}  {r[1]:>{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]:>{widths[3]}}" for r in rows
@@ -413,4 +417,31 @@ def format_table(results: dict) -> str:
         lines.append("DNSMOS scores are a non-intrusive proxy for naturalness, not a MOS.")
     if results["errors"]:
         lines.append(f"{len(results['errors'])} of {results['n_pairs']} utterance(s) failed (see errors)")
+    return "\n".join(lines)
+
+
+def format_comparison(results: dict[str, dict]) -> str:
+    """One table comparing systems (``name -> result dict``): a column per system with
+    ``mean ±CI`` per score. Results computed with different settings are not comparable,
+    so any difference is named under the table."""
+    names = list(results)
+    rows = [("metric", *names)]
+    for _, key, label in FIELDS:
+        cells = []
+        for n in names:
+            s = results[n]["summary"].get(key)
+            cells.append("" if s is None else _fmt(key, s["mean"]) + ("" if s["ci"] is None else " ±" + _fmt(key, s["ci"])))
+        if any(cells):
+            rows.append((label, *cells))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(f"{c:<{w}}" if i == 0 else f"{c:>{w}}" for i, (c, w) in enumerate(zip(r, widths))) for r in rows]
+    lines.insert(1, "-" * len(lines[0]))
+    first = results[names[0]]["settings"]
+    differ = sorted({k for n in names[1:] for k in set(first) | set(results[n]["settings"])
+                     if results[n]["settings"].get(k) != first.get(k) and k != "overrides"})
+    counts = {n: len(results[n]["utterances"]) for n in names}
+    lines.append("")
+    lines.append("utterances: " + ", ".join(f"{n} {c}" for n, c in counts.items()))
+    if differ:
+        lines.append("WARNING: computed with different settings, not comparable: " + ", ".join(differ))
     return "\n".join(lines)
