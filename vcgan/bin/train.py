@@ -47,6 +47,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=None, help="override model.seed")
     p.add_argument("--export-bundle", metavar="CKPT", default=None,
                    help="only write OUT/bundle from checkpoint CKPT ('latest' for the newest)")
+    p.add_argument("--mixed-precision", action="store_true",
+                   help="bfloat16 autocast for forward passes on a CUDA device (ignored on CPU)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (logs only)")
 
 
@@ -110,7 +112,10 @@ def _train(args, out, cfg, model_cfg, device, speakers, dump, stats) -> int:
 
     n_params = {}
     seed_everything(model_cfg.seed)
-    task = CycleGANTask(model_cfg, device)
+    amp = args.mixed_precision and device.type == "cuda"
+    if args.mixed_precision and not amp:
+        logger.warning("--mixed-precision is for CUDA devices; training on %s in float32", device)
+    task = CycleGANTask(model_cfg, device, mixed_precision=amp)
     for name, module in task.modules().items():
         n_params[name] = sum(p.numel() for p in module.parameters())
     logger.info("%s on %s; parameters: %s", model_cfg.model, device,

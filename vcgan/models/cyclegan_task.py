@@ -55,9 +55,11 @@ class CycleGANTask:
     tasks with the same config are identical.
     """
 
-    def __init__(self, cfg: CycleGANConfig | None = None, device: str | torch.device = "cpu"):
+    def __init__(self, cfg: CycleGANConfig | None = None, device: str | torch.device = "cpu",
+                 mixed_precision: bool = False):
         self.cfg = cfg = cfg or CycleGANConfig()
         self.device = torch.device(device)
+        self.mixed_precision = mixed_precision
         self.objective = get_adversarial_loss(cfg.adversarial_loss)
 
         gen_kwargs = {"mcep_dim": cfg.mcep_dim, **cfg.generator}
@@ -151,22 +153,23 @@ class CycleGANTask:
 
         # Generator update. Discriminator weights are frozen so this backward leaves their grads alone.
         self._set_requires_grad("discriminator", False)
-        fake_b = m["generator_a2b"](real_a)
-        cycle_a = m["generator_b2a"](fake_b)
-        fake_a = m["generator_b2a"](real_b)
-        cycle_b = m["generator_a2b"](fake_a)
-        adv = obj.generator_loss(m["discriminator_b"](fake_b)) + obj.generator_loss(m["discriminator_a"](fake_a))
-        adv2 = torch.zeros((), device=self.device)
-        if two_step:
-            adv2 = obj.generator_loss(m["discriminator_a2"](cycle_a)) + obj.generator_loss(m["discriminator_b2"](cycle_b))
-        cyc = cycle_consistency_loss(real_a, cycle_a) + cycle_consistency_loss(real_b, cycle_b)
-        w_id = identity_weight(iteration, cfg)
-        idt = torch.zeros((), device=self.device)
-        if w_id > 0:
-            idt = identity_mapping_loss(real_a, m["generator_b2a"](real_a)) + identity_mapping_loss(
-                real_b, m["generator_a2b"](real_b)
-            )
-        loss_g = adv + adv2 + cfg.lambda_cycle * cyc + w_id * idt
+        with self._autocast():
+            fake_b = m["generator_a2b"](real_a)
+            cycle_a = m["generator_b2a"](fake_b)
+            fake_a = m["generator_b2a"](real_b)
+            cycle_b = m["generator_a2b"](fake_a)
+            adv = obj.generator_loss(m["discriminator_b"](fake_b)) + obj.generator_loss(m["discriminator_a"](fake_a))
+            adv2 = torch.zeros((), device=self.device)
+            if two_step:
+                adv2 = obj.generator_loss(m["discriminator_a2"](cycle_a)) + obj.generator_loss(m["discriminator_b2"](cycle_b))
+            cyc = cycle_consistency_loss(real_a, cycle_a) + cycle_consistency_loss(real_b, cycle_b)
+            w_id = identity_weight(iteration, cfg)
+            idt = torch.zeros((), device=self.device)
+            if w_id > 0:
+                idt = identity_mapping_loss(real_a, m["generator_b2a"](real_a)) + identity_mapping_loss(
+                    real_b, m["generator_a2b"](real_b)
+                )
+            loss_g = adv + adv2 + cfg.lambda_cycle * cyc + w_id * idt
         opt_g = self._optimizers["generator"]
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
@@ -177,14 +180,15 @@ class CycleGANTask:
         pairs = [("a", real_a, fake_a.detach()), ("b", real_b, fake_b.detach())]
         if two_step:
             pairs += [("a2", real_a, cycle_a.detach()), ("b2", real_b, cycle_b.detach())]
-        loss_d = torch.zeros((), device=self.device)
-        for key, real, fake in pairs:
-            disc = m[f"discriminator_{key}"]
-            term = obj.discriminator_loss(disc(real), disc(fake))
-            if obj.needs_gradient_penalty:
-                term = term + cfg.gradient_penalty_weight * gradient_penalty(disc, real, fake, self._rng)
-            logs[f"discriminator/{key}"] = term.item()
-            loss_d = loss_d + term
+        with self._autocast():
+            loss_d = torch.zeros((), device=self.device)
+            for key, real, fake in pairs:
+                disc = m[f"discriminator_{key}"]
+                term = obj.discriminator_loss(disc(real), disc(fake))
+                if obj.needs_gradient_penalty:
+                    term = term + cfg.gradient_penalty_weight * gradient_penalty(disc, real, fake, self._rng)
+                logs[f"discriminator/{key}"] = term.item()
+                loss_d = loss_d + term
         opt_d = self._optimizers["discriminator"]
         opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
@@ -228,6 +232,11 @@ class CycleGANTask:
     def _set_requires_grad(self, kind: str, flag: bool) -> None:
         for p in self._params(kind):
             p.requires_grad_(flag)
+
+    def _autocast(self):
+        # bfloat16 autocast for the forward passes and losses (backward runs outside, as
+        # PyTorch recommends); bf16 keeps float32's range, so no gradient scaler is needed.
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.mixed_precision)
 
     def _lr(self, name: str) -> float:
         return float(self._optimizers[name].param_groups[0]["lr"])
