@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# CycleGAN-VC (the first version: 1D gated CNN) on the offline demo corpus: 4 synthetic speakers, 16 kHz (see README.md).
+# Run from this directory:  ./run.sh [--stage N] [--stop_stage N] [--nj N] ...  (--help)
+set -euo pipefail
+
+stage=0                  # first stage: 0 corpus build, 1 data prep, 2 features, 3 stats, 4 training, 5 conversion, 6 synthesis, 7 evaluation
+stop_stage=7             # last stage to run
+nj=2                     # parallel processes (corpus synthesis, feature extraction)
+force=false              # true: redo stages already marked done in exp/stages/
+conf=conf/feature.yaml   # feature configuration (YAML; rates in Hz, frame period in ms)
+corpus=../../../corpora/demo  # demo corpus directory, built by stage 0
+n_sentences=50           # sentences per speaker in the demo corpus (1..50; e.g. 8 for a quick test)
+src_spks="kalM espM"     # source speakers (train on the first half of the training sentences)
+trg_spks="sltF espF"     # target speakers (train on the second half: non-parallel)
+pairs="kalM:sltF"        # source:target pairs to train and evaluate (one model each)
+train_conf=conf/cyclegan_vc.yaml  # training config (reduced for CPU: see the file; paper sizes in egs/vcc2016)
+model_name=cyclegan_vc   # experiment directories: exp/<model_name>_<src>_<tgt>
+device=auto              # cpu, cuda or auto (GPU when present)
+eval_set=eval            # data/<eval_set>_<spk> is converted and evaluated
+metrics=mcd,f0,gv,sim,mos  # vcgan evaluate metrics (sim: speaker similarity; mos: DNSMOS naturalness proxy)
+
+. ./path.sh
+. ./cmd.sh
+. utils/parse_options.sh
+. utils/vc_stages.sh
+
+vc_stage 0 corpus     python "$VCGAN_ROOT/tools/make_demo_corpus.py" "$corpus" --n_sentences "$n_sentences" --nj "$nj"
+vc_stage 1 data_prep  local/data_prep.sh "$corpus" data "$src_spks" "$trg_spks"
+vc_stage 2 extract    vc_extract train dev eval
+vc_stage 3 stats      vc_stats train
+vc_later_stages
