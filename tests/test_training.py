@@ -118,6 +118,32 @@ def test_interrupted_run_resumes_to_the_same_result(dumps, trained, tmp_path, mo
         b["task"]["optimizers"]["generator"]["param_groups"][0]["lr"]
 
 
+def test_iterations_override_scales_schedule_and_resume_extends_a_run(dumps, tmp_path):
+    """--iterations keeps the config's proportions (decay start, identity-loss span); a finished
+    run resumed with more iterations continues from its checkpoint under the longer schedule,
+    while any other change of settings is refused."""
+    import argparse
+    from vcgan.bin.train import resolved_config
+    cfg = resolved_config(argparse.Namespace(config=str(dumps["config"]), iterations=600, seed=None))
+    m = cfg.model_config()
+    assert (m.n_iterations, m.decay_start, m.identity_iterations) == (600, 300, 200)  # from 6, 3, 2
+
+    out = tmp_path / "extended"
+    assert _train(dumps, out, "--iterations", "3") == 0
+    assert [i for i, _ in list_checkpoints(out / "checkpoints")] == [3]
+    assert _train(dumps, out, "--resume", "--seed", "5", "--iterations", "6") == 2  # another seed: refused
+    assert _train(dumps, out, "--resume", "--iterations", "6") == 0
+    assert [i for i, _ in list_checkpoints(out / "checkpoints")] == [3, 6]
+    assert yaml.safe_load((out / "config.yaml").read_text())["model"]["n_iterations"] == 6
+    assert "n_iterations 3 -> 6" in (out / "train.log").read_text()
+    state = load_checkpoint(list_checkpoints(out / "checkpoints")[-1][1])
+    assert state["iteration"] == 6 and Bundle.load(out / "bundle").iteration == 6
+    # The 3-iteration schedule ended at learning rate 0; only the recomputed one trains on.
+    first = load_checkpoint(list_checkpoints(out / "checkpoints")[0][1])["task"]["modules"]["generator_a2b"]
+    last = state["task"]["modules"]["generator_a2b"]
+    assert any(not torch.equal(first[k], last[k]) for k in first if k.endswith("weight"))
+
+
 def test_non_finite_loss_stops_with_iteration_and_checkpoint(dumps, tmp_path, monkeypatch, capsys):
     original = CycleGANTask.train_step
 

@@ -12,7 +12,8 @@ per-speaker statistics in TRAIN_DUMP/stats (run `vcgan stats` first).
 OUT receives config.yaml (the resolved config), train.log, checkpoints/ (written atomically;
 the last K kept), tensorboard/, validation/ plots, and at the end bundle/, the self-contained
 model for `vcgan convert`. A run that was stopped continues with --resume exactly where its
-last checkpoint left it; --export-bundle CKPT writes a bundle from any checkpoint.
+last checkpoint left it, and `--resume --iterations M` extends a run to M iterations (the
+schedule is recomputed for the new total); --export-bundle CKPT writes a bundle from any checkpoint.
 """
 
 from __future__ import annotations
@@ -43,13 +44,29 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dev-dump", default=None, help="dump with dev utterances for validation MCD")
     p.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in OUT")
     p.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto (default: auto)")
-    p.add_argument("--iterations", type=int, default=None, help="override model.n_iterations")
+    p.add_argument("--iterations", type=int, default=None,
+                   help="override model.n_iterations; decay_start and identity_iterations are scaled in "
+                        "proportion (with --resume: extend or shorten a run)")
     p.add_argument("--seed", type=int, default=None, help="override model.seed")
     p.add_argument("--export-bundle", metavar="CKPT", default=None,
                    help="only write OUT/bundle from checkpoint CKPT ('latest' for the newest)")
     p.add_argument("--mixed-precision", action="store_true",
                    help="bfloat16 autocast for forward passes on a CUDA device (ignored on CPU)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="CPU threads of torch (default: torch's choice, one per physical core)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (logs only)")
+
+
+# The settings --iterations changes; a run may be resumed with other values of these only.
+SCHEDULE_KEYS = ("n_iterations", "decay_start", "identity_iterations")
+
+
+def same_run(saved: dict, record: dict) -> bool:
+    """Whether ``record`` (the settings of this invocation) continues the run saved as ``saved``:
+    equal except for the length of the schedule."""
+    def without_schedule(d: dict) -> dict:
+        return {**d, "model": {k: v for k, v in d.get("model", {}).items() if k not in SCHEDULE_KEYS}}
+    return without_schedule(saved) == without_schedule(record)
 
 
 def resolved_config(args: argparse.Namespace) -> TrainingConfig:
@@ -58,9 +75,11 @@ def resolved_config(args: argparse.Namespace) -> TrainingConfig:
     overrides = {k: v for k, v in (("n_iterations", args.iterations), ("seed", args.seed)) if v is not None}
     if overrides:
         model = cfg.model_config().to_dict()
+        if "n_iterations" in overrides:  # keep the config's proportions (the paper's by default)
+            scale = overrides["n_iterations"] / model["n_iterations"]
+            for key in SCHEDULE_KEYS[1:]:
+                model[key] = round(model[key] * scale)
         model.update(overrides)
-        if "n_iterations" in overrides:  # keep the paper's proportion: decay over the last half
-            model["decay_start"] = min(model["decay_start"], overrides["n_iterations"] // 2)
         cfg.model = model
     return cfg
 
@@ -105,11 +124,21 @@ def _train(args, out, cfg, model_cfg, device, speakers, dump, stats) -> int:
         return 0
     if has_checkpoints and not args.resume:
         raise ValueError(f"{out} already has checkpoints; add --resume to continue, or choose another --out")
-    if has_checkpoints and saved.is_file() and load_yaml(saved) != record:
-        raise ValueError(f"{saved}: this experiment was started with other settings; "
-                         "resume with the same config and data, or choose another --out")
+    if has_checkpoints and saved.is_file():
+        before = load_yaml(saved)
+        if not same_run(before, record):
+            raise ValueError(f"{saved}: this experiment was started with other settings; "
+                             "resume with the same config and data (only --iterations may change), "
+                             "or choose another --out")
+        changed = {k: (before["model"].get(k), record["model"][k]) for k in SCHEDULE_KEYS
+                   if before["model"].get(k) != record["model"][k]}
+        if changed:
+            logger.info("schedule changed on resume: %s",
+                        ", ".join(f"{k} {a} -> {b}" for k, (a, b) in changed.items()))
     save_yaml(saved, record)
 
+    if args.threads:
+        torch.set_num_threads(args.threads)
     n_params = {}
     seed_everything(model_cfg.seed)
     amp = args.mixed_precision and device.type == "cuda"

@@ -116,13 +116,20 @@ def parallel_pairs(dump: FeatureDump, src: str, tgt: str) -> list[tuple[str, str
 
 class Validator:
     """Every validation interval: converts up to ``n`` dev utterances of each direction,
-    logs the mean MCD (dB, all frames, DTW-aligned) against the target speaker's utterance of
-    the same sentence and writes a mel-cepstrogram plot (source / converted / target)."""
+    logs the mean MCD (dB, DTW-aligned) against the target speaker's utterance of the same
+    sentence and writes a mel-cepstrogram plot (source / converted / target).
+
+    The frames that count are those of ``vcgan evaluate``'s default preset (normalised frame
+    power above -20 dB, c0 excluded), the power taken from the envelope the mel-cepstra
+    describe, so the logged figure tracks the evaluation's without synthesising audio.
+    """
 
     def __init__(self, dump: FeatureDump, speakers: list[str], stats: dict[str, SpeakerStats],
                  n: int, out_dir: Path):
         a, b = speakers
         self.stats, self.out_dir = stats, out_dir
+        from vcgan.metrics.presets import PRESETS
+        self.eval_settings = PRESETS["vcgan"](dump.config.sample_rate, dump.config)
         self.items = []
         for direction, (src, tgt) in (("a2b", (a, b)), ("b2a", (b, a))):
             for su, tu in parallel_pairs(dump, src, tgt)[:n]:
@@ -137,11 +144,21 @@ class Validator:
         for direction, src, tgt, utt, mc_src, mc_tgt in self.items:
             z = torch.from_numpy(self.stats[src].normalize(mc_src).T.copy())
             conv = self.stats[tgt].denormalize(task.convert(z, direction).cpu().numpy().T)
-            results.setdefault(f"mcd_{direction}_db", []).append(utterance_mcd(mc_tgt, conv).mcd)
+            mcd = utterance_mcd(mc_tgt, conv, ref_keep=self.speech(mc_tgt), conv_keep=self.speech(conv)).mcd
+            results.setdefault(f"mcd_{direction}_db", []).append(mcd)
             if not plotted:
                 plot_mceps(self.out_dir / f"mcep_{iteration:08d}.png", utt, mc_src, conv, mc_tgt)
                 plotted = True
         return {k: float(np.mean(v)) for k, v in results.items()}
+
+
+    def speech(self, mcep: np.ndarray) -> np.ndarray:
+        """``(T,)`` mask of the frames ``vcgan evaluate`` counts by default, from ``(T, dim)`` mel-cepstra."""
+        from vcgan.features.mcep import mcep_to_sp
+        from vcgan.metrics.mcd import envelope_power, normalized_power_db, speech_mask
+        s = self.eval_settings
+        sp = mcep_to_sp(mcep, s.alpha, s.fft_size)
+        return speech_mask(normalized_power_db(envelope_power(sp)), s.threshold)
 
 
 def plot_mceps(path: Path, title: str, src: np.ndarray, conv: np.ndarray, tgt: np.ndarray) -> None:

@@ -1,0 +1,171 @@
+#!/usr/bin/env python
+"""Benchmark of CycleGAN-VC / CycleGAN-VC2 training throughput: prints figures, asserts nothing.
+
+  tools/venv/bin/python tools/bench_train.py                       # papers' configs + demo, 1 and 2 threads
+  tools/venv/bin/python tools/bench_train.py --configs demo --threads 2 --iterations 20
+  tools/venv/bin/python tools/bench_train.py --configs cyclegan_vc2 --profile-config cyclegan_vc2
+
+Measures :meth:`vcgan.models.cyclegan_task.CycleGANTask.train_step` on random normalised
+crops (the loop around it, crop sampling and checkpoints, is negligible next to it):
+
+1. Iterations/s (and s/iteration) after ``--warmup`` untimed steps, for each configuration of
+   ``--configs`` (``cyclegan_vc``, ``cyclegan_vc2``: the papers' settings, batch 1, 128-frame
+   crops, 24 / 35 mel-cepstra; ``demo``: the demo recipe's training YAML) at each torch thread
+   count of ``--threads`` on the CPU, and on CUDA when a GPU is present. The step is timed with
+   the identity loss on (iterations before ``identity_iterations``; two extra generator passes)
+   and, with ``--phases both``, also after it.
+2. A ``torch.profiler`` table of one step of ``--profile-config`` (top ops by self CPU time) and
+   the split of the step's wall time into forward, backward (autograd engine) and optimizer
+   (Adam ``step``/``zero_grad``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_CONFIG = ROOT / "egs/demo/cyclegan_vc2/conf/cyclegan_vc2.yaml"
+
+
+def load_config(name: str, demo_config: Path):
+    """:class:`CycleGANConfig` by name: a paper's (``cyclegan_vc``/``cyclegan_vc2``) or ``demo``."""
+    from vcgan.models.cyclegan_config import CycleGANConfig
+    if name == "demo":
+        from vcgan.train.cyclegan import TrainingConfig
+        from vcgan.utils.config import load_yaml
+        return TrainingConfig.from_dict(load_yaml(demo_config), where=str(demo_config)).model_config()
+    return CycleGANConfig.paper(name)
+
+
+def random_batches(cfg, device: torch.device, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Two ``(batch_size, mcep_dim, crop_frames)`` standard-normal batches (normalised features)."""
+    g = torch.Generator().manual_seed(seed)
+    shape = (cfg.batch_size, cfg.mcep_dim, cfg.crop_frames)
+    return torch.randn(shape, generator=g).to(device), torch.randn(shape, generator=g).to(device)
+
+
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def time_steps(task, batches, iteration: int, n: int, warmup: int) -> list[float]:
+    """Seconds of each of ``n`` timed ``train_step`` calls at ``iteration`` after ``warmup`` untimed ones."""
+    times = []
+    for k in range(warmup + n):
+        sync(task.device)
+        t0 = time.perf_counter()
+        task.train_step(*batches, iteration)
+        sync(task.device)
+        if k >= warmup:
+            times.append(time.perf_counter() - t0)
+    return times
+
+
+def n_parameters(task) -> dict[str, float]:
+    """Millions of parameters per network kind (generator / discriminator, summed)."""
+    out: dict[str, float] = {}
+    for name, module in task.modules().items():
+        kind = name.split("_")[0]
+        out[kind] = out.get(kind, 0.0) + sum(p.numel() for p in module.parameters()) / 1e6
+    return out
+
+
+def phase_iterations(cfg, phases: str) -> list[tuple[str, int]]:
+    """``(label, iteration)`` at which to time: with the identity loss, and optionally after it."""
+    out = [("id on", 0)]
+    if phases == "both" and cfg.identity_iterations < cfg.n_iterations:
+        out.append(("id off", cfg.identity_iterations))
+    return out
+
+
+def throughput_table(args, devices: list[str]) -> None:
+    from vcgan.models.cyclegan_task import CycleGANTask
+    print(f"== train_step throughput: {args.iterations} timed iterations after {args.warmup} warm-up")
+    print(f"{'config':<14} {'params G/D (M)':>15} {'crop':>5} {'dim':>4} {'device':>7} {'thr':>4} "
+          f"{'phase':>7} {'s/it':>8} {'it/s':>8} {'min s/it':>9}")
+    for name in args.configs:
+        cfg = load_config(name, args.demo_config)
+        for device in devices:
+            for threads in (args.threads if device == "cpu" else [torch.get_num_threads()]):
+                torch.set_num_threads(threads)
+                task = CycleGANTask(cfg, device)
+                batches = random_batches(cfg, task.device)
+                params = n_parameters(task)
+                for label, it in phase_iterations(cfg, args.phases):
+                    t = time_steps(task, batches, it, args.iterations, args.warmup)
+                    mean = sum(t) / len(t)
+                    print(f"{name:<14} {params['generator']:7.2f}/{params['discriminator']:<7.2f} "
+                          f"{cfg.crop_frames:>5} {cfg.mcep_dim:>4} {device:>7} {threads:>4} {label:>7} "
+                          f"{mean:8.3f} {1 / mean:8.2f} {min(t):9.3f}", flush=True)
+                if device == "cpu" and name != "demo":
+                    steps = cfg.n_iterations
+                    print(f"{'':<14}   -> {steps} iterations at this speed: {steps * mean / 3600:.0f} h")
+
+
+def classify(event) -> str:
+    """Phase of a top-level profiler event: backward, optimizer or forward (everything else)."""
+    if event.name.startswith("autograd::engine::evaluate_function"):
+        return "backward"
+    if event.name.startswith("Optimizer."):
+        return "optimizer"
+    return "forward & other"
+
+
+def profile_step(args) -> None:
+    """Profile one step (after warm-up) of ``--profile-config`` on the CPU."""
+    from torch.profiler import ProfilerActivity, profile
+
+    from vcgan.models.cyclegan_task import CycleGANTask
+    torch.set_num_threads(max(args.threads))
+    cfg = load_config(args.profile_config, args.demo_config)
+    task = CycleGANTask(cfg, "cpu")
+    batches = random_batches(cfg, task.device)
+    time_steps(task, batches, 0, 0, args.warmup)
+    t0 = time.perf_counter()
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        task.train_step(*batches, 0)
+    wall = time.perf_counter() - t0
+    print(f"\n== profile of one train_step: {args.profile_config}, CPU, {max(args.threads)} threads, "
+          f"identity loss on; wall {wall:.3f} s (with profiler overhead)")
+    print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=args.top))
+    split: dict[str, float] = {}
+    for ev in prof.events():
+        if ev.cpu_parent is None:
+            split[classify(ev)] = split.get(classify(ev), 0.0) + ev.cpu_time_total / 1e6
+    total = sum(split.values())
+    print("split of the step (top-level profiler events, CPU time):")
+    for k in ("forward & other", "backward", "optimizer"):
+        v = split.get(k, 0.0)
+        print(f"  {k:<16} {v:8.3f} s  {100 * v / max(total, 1e-12):5.1f} %")
+    print(f"  {'sum':<16} {total:8.3f} s")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--configs", nargs="+", default=["cyclegan_vc", "cyclegan_vc2", "demo"],
+                   choices=["cyclegan_vc", "cyclegan_vc2", "demo"], help="configurations to time")
+    p.add_argument("--demo-config", type=Path, default=DEMO_CONFIG, help="training YAML of 'demo'")
+    p.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="torch CPU thread counts")
+    p.add_argument("--iterations", type=int, default=3, help="timed iterations per measurement")
+    p.add_argument("--warmup", type=int, default=1, help="untimed iterations before timing")
+    p.add_argument("--phases", choices=["id", "both"], default="id",
+                   help="id: time with the identity loss on; both: also after its cutoff")
+    p.add_argument("--no-cuda", action="store_true", help="skip CUDA even when a GPU is present")
+    p.add_argument("--profile-config", default="cyclegan_vc2", choices=["cyclegan_vc", "cyclegan_vc2", "demo", "none"],
+                   help="configuration whose step is profiled ('none': no profile)")
+    p.add_argument("--top", type=int, default=15, help="rows of the profiler table")
+    args = p.parse_args()
+    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() and not args.no_cuda else [])
+    print(f"torch {torch.__version__}; CUDA {'available' if torch.cuda.is_available() else 'not available'}")
+    throughput_table(args, devices)
+    if args.profile_config != "none":
+        profile_step(args)
+
+
+if __name__ == "__main__":
+    main()
