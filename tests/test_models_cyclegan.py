@@ -69,6 +69,25 @@ def test_generator_uses_every_layer(name):
 
 
 @pytest.mark.parametrize("name", ["cyclegan_vc", "cyclegan_vc2"])
+def test_input_skip_starts_as_identity_and_learns(name):
+    """``input_skip`` (off by default, as in the papers): y = x + net(x) with a zero-initialised
+    output layer, so an untrained generator returns its input; one gradient step moves it."""
+    torch.manual_seed(0)
+    x = torch.randn(2, TINY_G[name]["mcep_dim"], 16)
+    assert not torch.allclose(build_generator(name, **TINY_G[name])(x), x)
+    g = build_generator(name, input_skip=True, **TINY_G[name])
+    torch.testing.assert_close(g(x), x, rtol=0, atol=0)
+    opt = torch.optim.Adam(g.parameters(), lr=1e-3)
+    target = torch.randn_like(x)
+    for _ in range(2):  # the first step moves only the output layer, the second the rest too
+        opt.zero_grad()
+        (g(x) - target).abs().mean().backward()
+        opt.step()
+    assert not torch.allclose(g(x), x)
+    assert all(p.grad.abs().sum() > 0 for p in g.parameters())
+
+
+@pytest.mark.parametrize("name", ["cyclegan_vc", "cyclegan_vc2"])
 @pytest.mark.parametrize("spectral_norm", [False, True])
 def test_discriminator_uses_every_layer(name, spectral_norm):
     torch.manual_seed(0)

@@ -47,7 +47,7 @@ from torch import nn
 from vcgan.layers.glu import GatedConv2d
 from vcgan.layers.norm import make_norm
 from vcgan.layers.spectral_norm import apply_spectral_norm
-from vcgan.models.cyclegan_vc import ResidualBlock1d, _check_frames
+from vcgan.models.cyclegan_vc import ResidualBlock1d, _check_frames, zero_init
 
 
 @dataclass
@@ -64,6 +64,10 @@ class CycleGANVC2GeneratorConfig:
     up_kernel: list[int] = field(default_factory=lambda: [5, 5])
     output_kernel: list[int] = field(default_factory=lambda: [5, 15])
     norm: str = "instance"
+    input_skip: bool = False
+    """Add the input to the output (``y = x + net(x)``, the output convolution zero-initialised,
+    so an untrained generator is the identity: in normalised features, the statistical
+    baseline). Not in the paper; for short CPU budgets (the demo recipe)."""
 
 
 @dataclass
@@ -115,6 +119,8 @@ class CycleGANVC2Generator(nn.Module):
             GatedConv2d(2 * b, 4 * b, tuple(cfg.up_kernel), norm=cfg.norm, upscale_factor=2),
         )
         self.output = nn.Conv2d(b, 1, tuple(cfg.output_kernel), padding=tuple(k // 2 for k in cfg.output_kernel))
+        if cfg.input_skip:
+            zero_init(self.output)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Convert normalized mel-cepstra ``(batch, mcep_dim, frames)``."""
@@ -128,7 +134,8 @@ class CycleGANVC2Generator(nn.Module):
         h = self.res_blocks(h)
         h = self.to_2d_norm(self.to_2d(h)).reshape(batch, channels, h_height, h_frames)
         h = self.upsample(h)[:, :, :height, :]
-        return self.output(h).squeeze(1)
+        y = self.output(h).squeeze(1)
+        return x + y if self.config.input_skip else y
 
 
 class CycleGANVC2Discriminator(nn.Module):
