@@ -3,13 +3,13 @@
 
   cd egs/demo/cyclegan_vc2 && ./run.sh --stop_stage 3          # corpus, features, statistics
   tools/venv/bin/python tools/bench_quality.py --recipe egs/demo/cyclegan_vc2 \
-      [--pair kalM:sltF] [--budgets 250 500 1000 1500] [--config conf/cyclegan_vc2.yaml] [--out DIR]
+      [--pair kalM:sltF] [--budgets 50 100 200 400 800] [--config conf/cyclegan_vc2.yaml] [--out DIR]
 
 Given a recipe directory after stage 3 (``data/``, ``dump/train`` with ``stats/``, ``dump/dev``),
 trains one CycleGAN model with ``vcgan train`` (``--iterations`` = the largest budget, the
-recipe's training config otherwise; the learning-rate schedule is therefore that of the largest
-budget, e.g. exactly the demo default for ``--budgets ... 1500``), keeping a checkpoint at every
-budget. For each budget it then exports a bundle of that checkpoint (``vcgan train
+recipe's training config otherwise, its decay start and identity-loss span scaled in proportion:
+the schedule is that of the largest budget, e.g. exactly the demo default for ``--budgets ...
+200``), keeping a checkpoint at every budget. For each budget it then exports a bundle of that checkpoint (``vcgan train
 --export-bundle``), converts the evaluation set of the source speaker (``vcgan convert``) and
 scores it against the target speaker's utterances of the same sentences (``vcgan evaluate``
 with the settings of the recipe's stage 7: ``--src``, ``--config dump/train/feature_config.yaml``).
@@ -241,7 +241,7 @@ def main() -> None:
     p.add_argument("--recipe", type=Path, default=ROOT / "egs/demo/cyclegan_vc2", help="recipe directory after stage 3")
     p.add_argument("--config", default="conf/cyclegan_vc2.yaml", help="training YAML, relative to the recipe")
     p.add_argument("--pair", default="kalM:sltF", help="source:target speakers")
-    p.add_argument("--budgets", type=int, nargs="+", default=[250, 500, 1000, 1500], help="iterations")
+    p.add_argument("--budgets", type=int, nargs="+", default=[50, 100, 200, 400, 800], help="iterations")
     p.add_argument("--out", type=Path, default=None, help="work directory (default RECIPE/exp/bench_quality_SRC_TGT)")
     p.add_argument("--eval-set", default="eval", help="data/<eval-set>_<spk> is converted and scored")
     p.add_argument("--metrics", default="mcd,f0,gv", help="vcgan evaluate --metrics (the recipe adds sim,mos)")
