@@ -65,7 +65,7 @@ class CycleGANVCGeneratorConfig:
     input_skip: bool = False
     """Add the input to the output (``y = x + net(x)``, the output convolution zero-initialised,
     so an untrained generator is the identity: in normalised features, the statistical
-    baseline). Not in the paper; for short CPU budgets (the demo recipe)."""
+    baseline). Not in the papers; for experiments at short CPU budgets."""
 
 
 @dataclass

@@ -65,9 +65,7 @@ class CycleGANVC2GeneratorConfig:
     output_kernel: list[int] = field(default_factory=lambda: [5, 15])
     norm: str = "instance"
     input_skip: bool = False
-    """Add the input to the output (``y = x + net(x)``, the output convolution zero-initialised,
-    so an untrained generator is the identity: in normalised features, the statistical
-    baseline). Not in the paper; for short CPU budgets (the demo recipe)."""
+    """``y = x + net(x)``, as :attr:`vcgan.models.cyclegan_vc.CycleGANVCGeneratorConfig.input_skip`."""
 
 
 @dataclass
