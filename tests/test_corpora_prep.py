@@ -207,6 +207,28 @@ def test_demo_split_and_missing_file(tmp_path: Path) -> None:
         demo.prepare(corpus, data, ["kalM"], ["kalM"])
 
 
+def test_demo_default_split_of_the_full_corpus(tmp_path: Path) -> None:
+    """The split vcgan/data/corpora/demo.py and egs/demo/cyclegan_vc2/README.md describe."""
+    corpus = tmp_path / "demo"
+    n = 100  # the full demo corpus (tools/make_demo_corpus.py)
+    corpus.mkdir()
+    (corpus / "sentences.txt").write_text("".join(f"s{i:03d} Sentence {i}.\n" for i in range(1, n + 1)))
+    for spk in ("kalM", "sltF"):
+        for i in range(1, n + 1):
+            _wav(corpus / "wav" / spk / f"{spk}_s{i:03d}.wav")
+    data = tmp_path / "data"
+    demo.prepare(corpus, data, ["kalM"], ["sltF"])
+
+    def ids(first: int, last: int) -> set[str]:
+        return {f"s{i:03d}" for i in range(first, last + 1)}
+
+    assert _sentences(data / "train_kalM", "kalM") == ids(1, 40)
+    assert _sentences(data / "train_sltF", "sltF") == ids(41, 80)
+    for spk in ("kalM", "sltF"):
+        assert _sentences(data / f"dev_{spk}", spk) == ids(81, 90)
+        assert _sentences(data / f"eval_{spk}", spk) == ids(91, 100)
+
+
 # ------------------------------------------------------------------------ downloads
 class _RangeHandler(http.server.BaseHTTPRequestHandler):
     payload = b""

@@ -1,9 +1,11 @@
-"""The offline demo corpus builder: real synthesis, speakers differ, 16 kHz, deterministic."""
+"""The offline demo corpus builder: the sentence list, real synthesis, speakers differ, 16 kHz,
+deterministic."""
 
 from __future__ import annotations
 
 import hashlib
 import importlib.util
+import re
 import sys
 from pathlib import Path
 
@@ -17,8 +19,35 @@ mdc = importlib.util.module_from_spec(_spec)
 sys.modules[_spec.name] = mdc  # dataclasses look their module up there
 _spec.loader.exec_module(mdc)
 
-pytestmark = pytest.mark.skipif(bool(mdc.missing_tools()),
-                                reason="demo corpus tools (espeak-ng, festival, sox) missing")
+# Only the tests that synthesise need the tools; the sentence list and argument checks do not.
+needs_tools = pytest.mark.skipif(bool(mdc.missing_tools()),
+                                 reason="demo corpus tools (espeak-ng, festival, sox) missing")
+
+N_SENTENCES = 100  # the corpus size the docs, recipes (n_sentences=100) and split describe
+
+
+def test_sentence_list() -> None:
+    assert len(mdc.SENTENCES) == N_SENTENCES
+    assert [mdc.sentence_id(i) for i in (0, 9, 49, 50, N_SENTENCES - 1)] == [
+        "s001", "s010", "s050", "s051", "s100"]
+    # No duplicates, not even up to case, spacing and punctuation.
+    normalised = [" ".join(re.findall(r"[a-z]+", s.lower())) for s in mdc.SENTENCES]
+    assert len(set(normalised)) == len(normalised)
+    for s in mdc.SENTENCES:
+        # Plain text the engines read alike: letters, spaces, commas; a capital first letter,
+        # a full stop or question mark at the end; no digits, abbreviations or symbols.
+        assert re.fullmatch(r"[A-Z][A-Za-z ,]*[a-z][.?]", s), s
+        assert "  " not in s and ". " not in s, s
+        assert 8 <= len(s.split()) <= 13, s  # short spoken sentences of similar length
+    assert sum(s.endswith("?") for s in mdc.SENTENCES) >= 5  # some questions, too
+
+
+def test_cli_default_is_all_sentences(capsys) -> None:
+    with pytest.raises(SystemExit) as e:
+        mdc.main(["--help"])
+    assert e.value.code == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert f"1..{N_SENTENCES} (default: {N_SENTENCES};" in help_text
 
 
 def _digests(root: Path) -> dict[str, str]:
@@ -33,6 +62,7 @@ def corpus(tmp_path_factory) -> Path:
     return out
 
 
+@needs_tools
 def test_layout_and_format(corpus: Path) -> None:
     speakers = [line.split()[0] for line in (corpus / "speakers.txt").read_text().splitlines()]
     assert speakers == ["kalM", "sltF", "espM", "espF"]
@@ -56,6 +86,7 @@ def _mean_f0(paths: list[Path]) -> float:
     return float(np.mean(np.concatenate(voiced)))
 
 
+@needs_tools
 def test_speakers_differ(corpus: Path) -> None:
     f0 = {spk: _mean_f0(sorted((corpus / "wav" / spk).glob("*.wav")))
           for spk in ("kalM", "sltF", "espM", "espF")}
@@ -69,6 +100,7 @@ def test_speakers_differ(corpus: Path) -> None:
     assert len(a) != len(b) or not np.allclose(a, b)
 
 
+@needs_tools
 def test_deterministic_and_resumable(corpus: Path, tmp_path: Path) -> None:
     again = tmp_path / "again"
     mdc.build(again, n_sentences=2, nj=1, quiet=True)
@@ -86,5 +118,7 @@ def test_deterministic_and_resumable(corpus: Path, tmp_path: Path) -> None:
 def test_bad_arguments(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="n_sentences"):
         mdc.build(tmp_path, n_sentences=0)
+    with pytest.raises(ValueError, match=rf"1\.\.{N_SENTENCES}, got {N_SENTENCES + 1}"):
+        mdc.build(tmp_path, n_sentences=N_SENTENCES + 1)
     with pytest.raises(ValueError, match="unknown demo speaker"):
         mdc.build(tmp_path, n_sentences=1, speakers=["nobody"])

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build the offline demo corpus: a small parallel multi-speaker English corpus.
 
-Four synthetic speakers read the same sentences (written for this project):
+Four synthetic speakers read the same 100 sentences (written for this project):
 
 ========  ======  =====================================================
 speaker   gender  engine and voice
@@ -20,12 +20,12 @@ Output layout (read by :mod:`vcgan.data.corpora.demo`)::
 
 The build is deterministic (same bytes on every run: no dither, fixed voices), resumable
 (finished files are kept, each file is written under a temporary name and renamed), and
-parallel over utterances (``--nj``). The full corpus (4 x 50 utterances) builds in well
-under a minute on two cores.
+parallel over utterances (``--nj``). The full corpus (4 x 100 utterances) builds in a minute
+or two on two cores.
 
 Usage::
 
-    python tools/make_demo_corpus.py [OUT] [--n_sentences 50] [--nj 2]
+    python tools/make_demo_corpus.py [OUT] [--n_sentences 100] [--nj 2]
 
 The Debian packages espeak-ng, festival, festvox-kallpc16k, festvox-us-slt-hts and sox
 are installed with apt-get when missing and running as root; otherwise the script stops
@@ -100,6 +100,56 @@ SENTENCES = [
     "Join us for dinner on Friday if you are free.",
     "Snow covered the mountains long before the first frost in town.",
     "At the end of the day, we all walked home together.",
+    "The grocer stacked ripe melons in a neat pyramid by the door.",
+    "Why did the lamp in the hall start flickering again?",
+    "A gentle breeze carried the smell of cut grass indoors.",
+    "Her cousin repairs watches in a tiny workshop near the station.",
+    "Leave your muddy boots on the mat beside the back door.",
+    "The puppy chewed a hole in my favourite woollen sock.",
+    "We watched the sun sink slowly behind the purple mountains.",
+    "Is there enough milk left for breakfast tomorrow morning?",
+    "The plumber arrived early and fixed the leaking pipe quickly.",
+    "Lightning flashed twice before the thunder shook the whole house.",
+    "Grandfather told us stories about sailing the northern seas.",
+    "The baker uses honey instead of sugar in her famous cake.",
+    "Please hold the ladder steady while I climb onto the roof.",
+    "A flock of geese flew south in a long, wavering line.",
+    "The students whispered nervously before the final exam began.",
+    "The old radio crackles and hisses whenever it starts to rain.",
+    "How long does it take to drive to the lake from here?",
+    "My uncle fell asleep on the sofa before the film even began.",
+    "The waiter brought us a jug of cold water and fresh lemon.",
+    "Moths gathered around the porch light on the warm summer night.",
+    "She carefully folded the map and slipped it into her pocket.",
+    "The path through the forest was covered in soft pine needles.",
+    "Do not forget to lock the gate when you go out.",
+    "The twins share a bedroom painted pale blue and white.",
+    "A young owl hooted softly from the top of the barn.",
+    "The market was crowded, so we bought our fruit elsewhere.",
+    "He wiped the dusty shelves and arranged his books by colour.",
+    "Would you like tea or coffee with your slice of pie?",
+    "The captain ordered the crew to lower the heavy anchor.",
+    "Wet footprints led from the swimming pool to the kitchen.",
+    "My aunt knits warm scarves for every member of the family.",
+    "The bus driver waved as we hurried across the street.",
+    "Thin sheets of ice formed on the puddles overnight.",
+    "They planted a row of sunflowers along the garden wall.",
+    "The violinist bowed deeply after the last note faded away.",
+    "Keep the receipt in case the shoes do not fit.",
+    "A squirrel buried acorns beneath the thick hedge by the pond.",
+    "Where did you put the scissors I borrowed yesterday?",
+    "The cook sliced onions, garlic and carrots for the stew.",
+    "Gusts of wind rattled the shutters all through the night.",
+    "The man next door plays the trumpet after supper.",
+    "The mechanic checked the brakes and changed the oil.",
+    "Shadows grew longer as the afternoon slowly turned to dusk.",
+    "I always keep a spare umbrella in the car, just in case.",
+    "The fisherman mended his nets while the gulls circled overhead.",
+    "Stir the batter gently, then bake it until the top turns golden.",
+    "The toddler giggled each time the dog licked her toes.",
+    "Does anyone know who left this jacket on the bench?",
+    "The carpenter sanded the rough edges of the wooden table.",
+    "The snow kept falling until the whole valley was white.",
 ]
 
 
@@ -173,7 +223,7 @@ def ensure_tools() -> None:
 
 
 def sentence_id(index: int) -> str:
-    """Sentence id for a 0-based index: ``s001`` ... ``s050``."""
+    """Sentence id for a 0-based index: ``s001`` ... ``s100``."""
     return f"s{index + 1:03d}"
 
 
@@ -206,7 +256,7 @@ def build(out_dir: Path, n_sentences: int = len(SENTENCES), nj: int = 2,
 
     Args:
         out_dir: output directory (created).
-        n_sentences: use the first ``n_sentences`` sentences (1..50).
+        n_sentences: use the first ``n_sentences`` sentences (1..100).
         nj: synthesis processes run at the same time.
         speakers: subset of speaker ids (default: all four).
         quiet: no progress output.

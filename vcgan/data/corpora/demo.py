@@ -1,9 +1,10 @@
 """The offline demo corpus built by ``tools/make_demo_corpus.py``.
 
 Reads ``<corpus>/wav/<spk>/<spk>_sNNN.wav``, ``sentences.txt`` ("sNNN text") and
-``speakers.txt``. With the full 50 sentences and default sizes: eval = s046-s050,
-dev = s041-s045 (parallel), and for non-parallel training the source speakers train on
-s001-s020 and the target speakers on s021-s040.
+``speakers.txt``. With the full 100 sentences and default sizes (10 % held out for each):
+eval = s091-s100, dev = s081-s090 (parallel), and for non-parallel training the remaining
+s001-s080 are halved: the source speakers train on s001-s040 and the target speakers on
+s041-s080.
 """
 
 from __future__ import annotations
