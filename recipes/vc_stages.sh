@@ -137,6 +137,9 @@ vc_train() {  # vc_train: train one model per pair of $pairs with $train_conf (r
     done
 }
 
+# Stages 5 and 6 take seconds, and their outputs depend on the bundle, which a re-run of
+# stage 4 (another config, more iterations) replaces: they always redo every file
+# (--overwrite) rather than resume, so no result of an earlier model survives.
 vc_convert() {  # vc_convert: features of data/<eval_set>_<src> converted to <tgt>, model and baseline
     local p src tgt dir
     for p in $(vc_pairs); do
@@ -144,10 +147,10 @@ vc_convert() {  # vc_convert: features of data/<eval_set>_<src> converted to <tg
         vc_check_data "${eval_set}_$src" "${eval_set}_$tgt"
         echo "converting data/${eval_set}_$src to $tgt with $dir/bundle"
         vcgan convert --model "$dir/bundle" --src-spk "$src" --tgt-spk "$tgt" --features-only -j "$nj" \
-            "data/${eval_set}_$src/wav.scp" "$dir/convert/model/feats"
+            --overwrite "data/${eval_set}_$src/wav.scp" "$dir/convert/model/feats"
         echo "statistical baseline (mean/variance of mel-cepstra, log-F0 transform) for comparison"
         vcgan convert --model "$dir/bundle" --src-spk "$src" --tgt-spk "$tgt" --features-only -j "$nj" \
-            --baseline "data/${eval_set}_$src/wav.scp" "$dir/convert/baseline/feats"
+            --overwrite --baseline "data/${eval_set}_$src/wav.scp" "$dir/convert/baseline/feats"
     done
 }
 
@@ -157,7 +160,7 @@ vc_synthesis() {  # vc_synthesis: waveforms of the converted features (WORLD voc
         src=${p%%:*} tgt=${p##*:} dir=$(vc_expdir "$src" "$tgt")
         for system in model baseline; do
             vcgan synthesize --features "$dir/convert/$system/feats" --out "$dir/convert/$system/wav" \
-                --config "$dir/bundle/feature_config.yaml" --vocoder world -j "$nj"
+                --config "$dir/bundle/feature_config.yaml" --vocoder world -j "$nj" --overwrite
         done
     done
 }

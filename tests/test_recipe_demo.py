@@ -91,6 +91,22 @@ def test_train_convert_synthesize_evaluate(recipe: Path) -> None:
     for n, name in ((4, "train"), (5, "convert"), (6, "synthesis"), (7, "evaluate")):
         assert (recipe / "exp" / "stages" / f"{n}_{name}.done").is_file()
 
+    # A new bundle (here: exported from the first checkpoint) is what stages 5-6 use when
+    # re-run: no converted file of the previous model survives.
+    import numpy as np
+    from vcgan.bin.cli import main
+    from vcgan.train.checkpoint import list_checkpoints
+    feats = sorted((exp / "convert" / "model" / "feats").glob("*.npz"))
+    before = {f.name: np.load(f)["mcep"] for f in feats}
+    first = list_checkpoints(exp / "checkpoints")[0][1]
+    assert main(["train", "--config", str(recipe / "conf/cyclegan_vc2_tiny.yaml"), "--train-dump",
+                 str(recipe / "dump/train"), "--speakers", "kalM", "sltF", "--out", str(exp),
+                 "--export-bundle", str(first)]) == 0
+    r = _run(recipe, "--stage", "5", "--stop_stage", "6", "--force", "true")
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    for f in feats:
+        assert not np.allclose(np.load(f)["mcep"], before[f.name]), f.name
+
 
 def test_missing_wav_stops_before_extraction(recipe: Path) -> None:
     data = recipe / "data" / "dev"
