@@ -198,10 +198,16 @@ vc_evaluate() {  # vc_evaluate: MCD & co. of no conversion, the baseline and the
 }
 
 vc_later_stages() {  # vc_later_stages: stages 4-7 of a voice-conversion recipe
-    vc_stage 4 train      vc_train
-    vc_stage 5 convert    vc_convert
-    vc_stage 6 synthesis  vc_synthesis
-    vc_stage 7 evaluate   vc_evaluate
+    # The stage functions read these options from run.sh; passing them (and the training
+    # config's checksum) puts them in each stage's signature, so changing one re-runs the
+    # stage and those after it. The functions themselves ignore their arguments.
+    local conf_sum="none"
+    [ -f "$train_conf" ] && conf_sum=$(sha256sum "$train_conf" | cut -d' ' -f1)
+    local settings="pairs=$pairs model_name=$model_name eval_set=$eval_set train_conf=$train_conf@$conf_sum"
+    vc_stage 4 train      vc_train "$settings"
+    vc_stage 5 convert    vc_convert "$settings"
+    vc_stage 6 synthesis  vc_synthesis "$settings"
+    vc_stage 7 evaluate   vc_evaluate "$settings" "metrics=$metrics"
 }
 
 vc_fail() {  # vc_fail <message>: a stage that cannot run in this version

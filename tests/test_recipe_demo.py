@@ -107,6 +107,15 @@ def test_train_convert_synthesize_evaluate(recipe: Path) -> None:
     for f in feats:
         assert not np.allclose(np.load(f)["mcep"], before[f.name]), f.name
 
+    # Options the later stages read are part of their signatures: another --metrics re-runs
+    # stage 7, and the same options again do nothing.
+    args = ("--stage", "7", "--train_conf", "conf/cyclegan_vc2_tiny.yaml", "--metrics", "mcd")
+    r = _run(recipe, *args)
+    assert r.returncode == 0 and "already done" not in r.stdout, r.stdout[-3000:] + r.stderr[-3000:]
+    assert set(json.loads((exp / "eval" / "model.json").read_text())["summary"]) == {"mcd_db"}
+    r = _run(recipe, *args)
+    assert r.returncode == 0 and "stage 7: evaluate: already done" in r.stdout
+
 
 def test_missing_wav_stops_before_extraction(recipe: Path) -> None:
     data = recipe / "data" / "dev"
