@@ -133,7 +133,8 @@ class Validator:
         self.items = []
         for direction, (src, tgt) in (("a2b", (a, b)), ("b2a", (b, a))):
             for su, tu in parallel_pairs(dump, src, tgt)[:n]:
-                self.items.append((direction, src, tgt, su, dump.load(su)["mcep"], dump.load(tu)["mcep"]))
+                mc_tgt = dump.load(tu)["mcep"]
+                self.items.append((direction, src, tgt, su, dump.load(su)["mcep"], mc_tgt, self.speech(mc_tgt)))
         if not self.items:
             logger.warning("%s: no parallel dev utterances for %s; validation MCD is skipped", dump.root, speakers)
 
@@ -141,16 +142,15 @@ class Validator:
         from vcgan.metrics.mcd import utterance_mcd
         results: dict[str, list[float]] = {}
         plotted = False
-        for direction, src, tgt, utt, mc_src, mc_tgt in self.items:
+        for direction, src, tgt, utt, mc_src, mc_tgt, tgt_speech in self.items:
             z = torch.from_numpy(self.stats[src].normalize(mc_src).T.copy())
             conv = self.stats[tgt].denormalize(task.convert(z, direction).cpu().numpy().T)
-            mcd = utterance_mcd(mc_tgt, conv, ref_keep=self.speech(mc_tgt), conv_keep=self.speech(conv)).mcd
+            mcd = utterance_mcd(mc_tgt, conv, ref_keep=tgt_speech, conv_keep=self.speech(conv)).mcd
             results.setdefault(f"mcd_{direction}_db", []).append(mcd)
             if not plotted:
                 plot_mceps(self.out_dir / f"mcep_{iteration:08d}.png", utt, mc_src, conv, mc_tgt)
                 plotted = True
         return {k: float(np.mean(v)) for k, v in results.items()}
-
 
     def speech(self, mcep: np.ndarray) -> np.ndarray:
         """``(T,)`` mask of the frames ``vcgan evaluate`` counts by default, from ``(T, dim)`` mel-cepstra."""
