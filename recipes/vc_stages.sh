@@ -20,10 +20,12 @@
 
 vc_exp=${vc_exp:-exp}
 
+vc_checksum() {  # vc_checksum <file>: its SHA-256, or "none" when it does not exist
+    if [ -f "$1" ]; then sha256sum "$1" | cut -d' ' -f1; else echo none; fi
+}
+
 vc_signature() {  # vc_signature <command...>: identifies what a stage run did
-    local conf_sum="none"
-    [ -f "$conf" ] && conf_sum=$(sha256sum "$conf" | cut -d' ' -f1)
-    printf 'command: %s\nconf: %s %s\n' "$*" "$conf" "$conf_sum"
+    printf 'command: %s\nconf: %s %s\n' "$*" "$conf" "$(vc_checksum "$conf")"
 }
 
 vc_stage() {  # vc_stage <number> <name> <command...>
@@ -201,9 +203,7 @@ vc_later_stages() {  # vc_later_stages: stages 4-7 of a voice-conversion recipe
     # The stage functions read these options from run.sh; passing them (and the training
     # config's checksum) puts them in each stage's signature, so changing one re-runs the
     # stage and those after it. The functions themselves ignore their arguments.
-    local conf_sum="none"
-    [ -f "$train_conf" ] && conf_sum=$(sha256sum "$train_conf" | cut -d' ' -f1)
-    local settings="pairs=$pairs model_name=$model_name eval_set=$eval_set train_conf=$train_conf@$conf_sum"
+    local settings="pairs=$pairs model_name=$model_name eval_set=$eval_set train_conf=$train_conf@$(vc_checksum "$train_conf")"
     vc_stage 4 train      vc_train "$settings"
     vc_stage 5 convert    vc_convert "$settings"
     vc_stage 6 synthesis  vc_synthesis "$settings"
