@@ -23,14 +23,38 @@ def _run(recipe: Path, *args: str) -> subprocess.CompletedProcess:
                           env=env, timeout=600)
 
 
+# What a user's run of the recipe leaves beside its sources (see .gitignore): never copied,
+# so the tests start from the recipe as committed whatever the user ran before.
+RUN_OUTPUTS = ("data", "dump", "exp", "downloads", "conv", "corpora")
+
+
+def copy_recipe(src: Path, dest: Path) -> None:
+    """Copy a recipe's sources (links kept as links), without the outputs of earlier runs."""
+    def outputs(directory: str, names: list[str]) -> list[str]:
+        return [n for n in names if n in RUN_OUTPUTS] if Path(directory) == src else []
+    shutil.copytree(src, dest, symlinks=True, ignore=outputs)
+
+
 @pytest.fixture(scope="module")
 def recipe(tmp_path_factory) -> Path:
-    """A copy of the recipe whose relative links still reach the repository's recipes/."""
+    """A clean copy of the recipe whose relative links still reach the repository's recipes/."""
     top = tmp_path_factory.mktemp("e2e")
     (top / "recipes").symlink_to(ROOT / "recipes")
     dest = top / "egs" / "demo" / "cyclegan_vc2"
-    shutil.copytree(RECIPE, dest, symlinks=True)
+    copy_recipe(RECIPE, dest)
     return dest
+
+
+def test_copy_leaves_out_a_previous_run(tmp_path: Path) -> None:
+    """A recipe that a user ran (outputs beside its sources) is copied as committed."""
+    ran = tmp_path / "ran"
+    copy_recipe(RECIPE, ran)
+    for d in ("dump/train", "exp/stages", "data/train"):
+        (ran / d).mkdir(parents=True)
+    (ran / "conf" / "data").mkdir()  # a name that is an output only at the top is kept deeper
+    copy_recipe(ran, tmp_path / "copy")
+    assert (tmp_path / "copy" / "run.sh").is_file() and (tmp_path / "copy" / "conf" / "data").is_dir()
+    assert not any((tmp_path / "copy" / d).exists() for d in RUN_OUTPUTS)
 
 
 def test_missing_corpus_fails_fast(recipe: Path) -> None:

@@ -5,7 +5,9 @@
 #
 # On a fresh Debian machine with Python 3.11 as root this installs the Debian packages
 # the demo corpus needs (espeak-ng, festival and voices, sox), creates tools/venv and
-# installs the project with its test extras from pyproject.toml.
+# installs the project with its test extras from pyproject.toml at the exact versions of
+# tools/constraints.txt, then checks that the installed stack works (tools/check_install.py)
+# and fails with a message when it does not.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -38,18 +40,30 @@ if [ ! -x "$venv/bin/python" ]; then
     "$python" -m venv "$venv"
 fi
 
-# Re-install only when the project's requirements changed.
+constraints="$root/tools/constraints.txt"
+pip_install() { "$venv/bin/python" -m pip install -q -c "$constraints" "$@"; }
+
+# Re-install only when the project's requirements or pinned versions changed.
 stamp="$venv/.vcgan-installed"
-want=$(cat "$root/pyproject.toml" "$root/tools/requirements-nodeps.txt" | sha256sum | cut -d' ' -f1)
+want=$(cat "$root/pyproject.toml" "$root/tools/requirements-nodeps.txt" "$constraints" | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] \
         || ! "$venv/bin/python" -c "import vcgan" 2>/dev/null; then
-    "$venv/bin/python" -m pip install -q --upgrade pip
+    rm -f "$stamp"
+    pip_install --upgrade pip
     # setuptools<81 first: pyworld and pysptk build from source and import pkg_resources.
-    "$venv/bin/python" -m pip install -q "setuptools<81" wheel "numpy>=1.24" cython
+    pip_install setuptools wheel numpy cython
     # --no-build-isolation lets pyworld/pysptk build against the numpy installed above.
-    "$venv/bin/python" -m pip install -q --no-build-isolation "pyworld>=0.3.4" "pysptk>=1.0.1"
-    "$venv/bin/python" -m pip install -q -e "$root[test]"
-    "$venv/bin/python" -m pip install -q --no-deps -r "$root/tools/requirements-nodeps.txt"
-    echo "$want" > "$stamp"
+    pip_install --no-build-isolation pyworld pysptk
+    pip_install -e "$root[test]"
+    pip_install --no-deps -r "$root/tools/requirements-nodeps.txt"
 fi
+# Installed is not working: check that every compiled part loads and runs (a torchaudio built
+# for another torch installs and imports, then fails at its first call).
+if ! "$venv/bin/python" "$root/tools/check_install.py"; then
+    echo "install.sh: FAILED: the installed packages do not work (see the check above)." >&2
+    echo "install.sh: remove $venv and run tools/install.sh again; if that fails too, tools/constraints.txt needs updating." >&2
+    rm -f "$stamp"
+    exit 1
+fi
+echo "$want" > "$stamp"
 echo "install.sh: ready ($("$venv/bin/python" -c 'import torch, torchaudio; print("torch", torch.__version__, "torchaudio", torchaudio.__version__)'))"
