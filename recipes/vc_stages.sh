@@ -9,7 +9,8 @@
 #   vc_later_stages                      (stages 4-7: train, convert, synthesis, evaluate)
 #
 # Expects from run.sh: stage, stop_stage, nj, force, conf, and train_cmd (cmd.sh); for
-# stages 4-7 also train_conf, model_name, pairs ("src:tgt ..."), device, eval_set, metrics.
+# stages 4-7 also train_conf, model_name, pairs ("src:tgt ..."), device, eval_set, metrics, and
+# optionally threads (torch CPU threads; 0 or unset: torch's default).
 #
 # Each stage prints a banner, logs everything to exp/log/stage<N>_<name>.log (and to the
 # screen), and on success writes exp/stages/<N>_<name>.done holding the stage's
@@ -123,6 +124,10 @@ vc_pairs() {  # vc_pairs: the "src:tgt" pairs of $pairs, one per line, checked
     done
 }
 
+vc_threads() {  # vc_threads: the --threads option of vcgan train/convert, when $threads is set
+    if [ "${threads:-0}" -gt 0 ]; then echo "--threads $threads"; fi
+}
+
 vc_train() {  # vc_train: train one model per pair of $pairs with $train_conf (resumes)
     if [ ! -f "$train_conf" ]; then
         echo "error: training configuration $train_conf not found (option --train_conf)" >&2
@@ -134,7 +139,7 @@ vc_train() {  # vc_train: train one model per pair of $pairs with $train_conf (r
         local dev=()
         [ -f dump/dev/feats.scp ] && dev=(--dev-dump dump/dev)
         echo "training $src <-> $tgt with $train_conf into $dir (log: $dir/train.log)"
-        vcgan train --config "$train_conf" --train-dump dump/train "${dev[@]}" \
+        vcgan train --config "$train_conf" --train-dump dump/train "${dev[@]}" $(vc_threads) \
             --speakers "$src" "$tgt" --out "$dir" --device "$device" --resume
     done
 }
@@ -148,10 +153,10 @@ vc_convert() {  # vc_convert: features of data/<eval_set>_<src> converted to <tg
         src=${p%%:*} tgt=${p##*:} dir=$(vc_expdir "$src" "$tgt")
         vc_check_data "${eval_set}_$src" "${eval_set}_$tgt"
         echo "converting data/${eval_set}_$src to $tgt with $dir/bundle"
-        vcgan convert --model "$dir/bundle" --src-spk "$src" --tgt-spk "$tgt" --features-only -j "$nj" \
+        vcgan convert --model "$dir/bundle" --src-spk "$src" --tgt-spk "$tgt" --features-only -j "$nj" $(vc_threads) \
             --overwrite "data/${eval_set}_$src/wav.scp" "$dir/convert/model/feats"
         echo "statistical baseline (mean/variance of mel-cepstra, log-F0 transform) for comparison"
-        vcgan convert --model "$dir/bundle" --src-spk "$src" --tgt-spk "$tgt" --features-only -j "$nj" \
+        vcgan convert --model "$dir/bundle" --src-spk "$src" --tgt-spk "$tgt" --features-only -j "$nj" $(vc_threads) \
             --overwrite --baseline "data/${eval_set}_$src/wav.scp" "$dir/convert/baseline/feats"
     done
 }

@@ -248,3 +248,14 @@ def test_cyclegan_vc1_recipe_config_trains_and_converts_short_input(dumps, tmp_p
                  str(tmp_path / "short_out.wav")]) == 0
     y, _ = sf.read(tmp_path / "short_out.wav")
     assert abs(len(y) - len(short)) <= 80 and np.isfinite(y).all()
+
+
+def test_convert_threads_option_sets_torch_threads(dumps, trained, tmp_path):
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        assert main(["convert", "--model", str(trained / "bundle"), "--threads", "1",
+                     dumps["wavs"]["low_2"], str(tmp_path / "out.wav")]) == 0
+        assert torch.get_num_threads() == 1 and (tmp_path / "out.wav").is_file()
+    finally:
+        torch.set_num_threads(before)

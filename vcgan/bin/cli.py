@@ -7,10 +7,13 @@ import importlib
 import logging
 import sys
 
+from vcgan.utils.console import console_output
+
 # name -> (module, one-line help). Modules are imported lazily so that `vcgan --help`
 # and light subcommands do not pay for importing torch.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "analyze-synthesize": ("vcgan.bin.analyze_synthesize", "WORLD analysis and re-synthesis of one wav (round trip)"),
+    "data-dir": ("vcgan.bin.data_dir", "make a Kaldi data directory from ROOT/<speaker>/<sentence>.wav"),
     "extract": ("vcgan.bin.extract", "extract features for a Kaldi data directory into a dump"),
     "stats": ("vcgan.bin.stats", "per-speaker statistics (mel-cepstrum, spectrogram, log-F0) of a dump"),
     "train": ("vcgan.bin.train", "train a model from a YAML config (resumable)"),
@@ -56,12 +59,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     # Our own level, whatever the root logger says (embedding programs, pytest).
     logging.getLogger("vcgan").setLevel(logging.DEBUG if args.verbose else logging.INFO)
-    logging.captureWarnings(True)
     if args.command is None:
         parser.print_help()
         return 2
     try:
-        return int(modules[args.command].run(args) or 0)
+        with console_output():
+            return int(modules[args.command].run(args) or 0)
     except (ValueError, OSError) as e:
         # Bad input (config, data directory, audio file, missing path): its message names the
         # file and the problem, which is what a user needs; the traceback only with -v.

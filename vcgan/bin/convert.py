@@ -38,6 +38,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tgt-spk", default=None, help="target speaker (default: the other one)")
     p.add_argument("-j", "--jobs", type=int, default=1, help="parallel worker processes for many files")
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto (default: cpu)")
+    p.add_argument("--threads", type=int, default=0,
+                   help="torch CPU threads with -j 1 (default 0: torch's choice, one per core); "
+                        "with -j N each worker uses one")
     p.add_argument("--overwrite", action="store_true", help="convert again files whose output exists")
     p.add_argument("--features-only", action="store_true",
                    help="write converted features (<name>.npz: f0, mcep, cap) for `vcgan synthesize` instead of wavs")
@@ -95,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     if len(todo) < len(jobs):
         logger.info("%d of %d outputs exist already; skipping them (--overwrite to redo)", len(jobs) - len(todo), len(jobs))
     # Load once here too: a bad bundle or speaker pair fails before any file is touched.
-    _init_worker(args.model, args.device, 0, args.baseline)
+    _init_worker(args.model, args.device, args.threads, args.baseline)
     src, tgt = _converter.resolve_pair(args.src_spk, args.tgt_spk)
     logger.info("converting %s -> %s with %s%s", src, tgt, args.model, " (statistical baseline)" if args.baseline else "")
     work = [(i, o, src, tgt, args.features_only) for i, o in todo]

@@ -16,6 +16,7 @@ pairs="kalM:sltF"        # source:target pairs to train and evaluate (one model 
 train_conf=conf/cyclegan_vc.yaml  # training config (reduced for CPU: see the file; paper sizes in egs/vcc2016)
 model_name=cyclegan_vc   # experiment directories: exp/<model_name>_<src>_<tgt>
 device=auto              # cpu, cuda or auto (GPU when present)
+threads=0                # torch CPU threads of training and conversion (0: one per core; 1 when jobs share the cores)
 eval_set=eval            # data/<eval_set>_<spk> is converted and evaluated
 metrics=mcd,f0,gv,sim,mos  # vcgan evaluate metrics (sim: speaker similarity; mos: DNSMOS naturalness proxy)
 

@@ -16,6 +16,7 @@ pairs="SF1:TF2 SF1:TM3 SM1:TF2 SM1:TM3"  # source:target pairs to train and eval
 train_conf=conf/cyclegan_vc.yaml  # training config (the paper's settings)
 model_name=cyclegan_vc  # experiment directories: exp/<model_name>_<src>_<tgt>
 device=auto              # cpu, cuda or auto (GPU when present)
+threads=0                # torch CPU threads of training and conversion (0: one per core; 1 when jobs share the cores)
 eval_set=eval            # data/<eval_set>_<spk> is converted and evaluated
 metrics=mcd,f0,gv,sim,mos  # vcgan evaluate metrics (sim: speaker similarity; mos: DNSMOS naturalness proxy)
 sets="train dev eval"    # data sets whose features are extracted (drop dev with --n_dev 0)

@@ -16,6 +16,7 @@ pairs="VCC2SF3:VCC2TF1 VCC2SF3:VCC2TM1 VCC2SM3:VCC2TF1 VCC2SM3:VCC2TM1"  # sourc
 train_conf=conf/cyclegan_vc2.yaml  # training config (the paper's settings)
 model_name=cyclegan_vc2  # experiment directories: exp/<model_name>_<src>_<tgt>
 device=auto              # cpu, cuda or auto (GPU when present)
+threads=0                # torch CPU threads of training and conversion (0: one per core; 1 when jobs share the cores)
 eval_set=eval            # data/<eval_set>_<spk> is converted and evaluated
 metrics=mcd,f0,gv,sim,mos  # vcgan evaluate metrics (sim: speaker similarity; mos: DNSMOS naturalness proxy)
 sets="train dev eval"    # data sets whose features are extracted (drop dev with --n_dev 0)
