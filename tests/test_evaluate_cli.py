@@ -72,19 +72,19 @@ def test_results_do_not_depend_on_jobs(dirs, tmp_path, caplog, capsys):
 
 def test_self_evaluation_is_perfect_and_settings_are_recorded(dirs, tmp_path, caplog):
     out = tmp_path / "self.json"
-    code, _ = _run(caplog, "--ref", dirs / "ref", "--conv", dirs / "ref", "--json", out, "--mcep-dim", "25", *FAST)
+    code, _ = _run(caplog, "--ref", dirs / "ref", "--conv", dirs / "ref", "--json", out, "--mcep-dim", "30", *FAST)
     assert code == 0
     r = json.loads(out.read_text())
     for u in r["utterances"].values():
         assert u["mcd_db"] == 0.0 and u["f0_rmse_cents"] == 0.0 and u["vuv_error_pct"] == 0.0
         assert u["gv_ratio_db"] == 0.0 and u["ms_distance_db"] == 0.0
     st = r["settings"]
-    assert st["preset"] == "vcgan" and st["mcep_dim"] == 25 and st["sample_rate"] == 16000
+    assert st["preset"] == "vcgan" and st["mcep_dim"] == 30 and st["sample_rate"] == 16000
     assert st["include_c0"] is False and st["silence"] == "drop" and st["silence_threshold_db"] == -20.0
     assert st["dtw"] == "exact" and st["mcep_source"] == "world" and st["f0_method"] == "dio"
     assert st["alpha"] == pytest.approx(0.41, abs=0.01)
     assert set(st["overrides"]) == {"mcep_dim", "f0_method"}
-    assert len(r["gv"]["ref"]) == 24 and r["gv"]["dims"][0] == 1
+    assert len(r["gv"]["ref"]) == 29 and r["gv"]["dims"][0] == 1
 
 
 def test_espnet_preset_and_all_frames(dirs, tmp_path, caplog):

@@ -122,7 +122,7 @@ def test_sptk_analysis_follows_espnet_framing(arctic):
 
 def test_presets_record_their_conventions():
     v = get_settings("vcgan", 16000)
-    assert (v.mcep_source, v.include_c0, v.dtw, v.silence, v.mcep_dim) == ("world", False, "exact", "drop", 35)
+    assert (v.mcep_source, v.include_c0, v.dtw, v.silence, v.mcep_dim) == ("world", False, "exact", "drop", 25)
     assert v.alpha == pytest.approx(pysptk.util.mcepalpha(16000))
     e = get_settings("espnet", 22050)
     assert (e.mcep_source, e.include_c0, e.silence, e.mcep_dim, e.alpha, e.hop_length) == ("sptk", True, "none", 35, 0.45, 256)

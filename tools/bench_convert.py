@@ -95,7 +95,7 @@ def with_generator(bundle, model: str, overrides: dict, seed: int = 0):
     from vcgan.models import build_generator
     from vcgan.models.cyclegan_config import CycleGANConfig
     cfg = CycleGANConfig.paper(model)
-    cfg.mcep_dim = bundle.feature_config.mcep_dim
+    cfg.mcep_dim = bundle.feature_config.n_mcep
     cfg.generator = dict(overrides)
     torch.manual_seed(seed)
     gens = {d: build_generator(cfg.model, mcep_dim=cfg.mcep_dim, **cfg.generator).state_dict()

@@ -3,22 +3,35 @@
 Audio goes through soundfile (torchaudio's own ``load``/``save`` need torchcodec). Every
 problem with an input file raises :class:`AudioError` naming the file and the problem;
 conversions that are safe to do (downmixing stereo, resampling to the configured rate) are
-done and reported with a :class:`AudioWarning`.
+done and reported with a :class:`AudioWarning`, as is a file shorter than its header says
+(truncated by an interrupted copy or download).
+
+Besides file paths, :func:`read_wav` accepts Kaldi ``wav.scp`` pipe entries
+(``"sox in.flac -t wav - |"``): the command runs through the shell, as Kaldi's readers do,
+and its standard output is read as the audio file.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+import struct
+import subprocess
 import warnings
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import soundfile as sf
 
+from vcgan.data.kaldi import is_pipe_entry
 from vcgan.utils.io import atomic_path
 
 #: Peak amplitude below which a file counts as silent (about -80 dBFS).
 SILENCE_PEAK = 1e-4
+#: Characters of a failing pipe command's standard error quoted in its error message.
+PIPE_STDERR_TAIL = 500
 
 
 class AudioError(ValueError):
@@ -31,7 +44,8 @@ class AudioError(ValueError):
 
 
 class AudioWarning(UserWarning):
-    """A file that was usable after a conversion (downmix, resample)."""
+    """A file that was usable after a conversion (downmix, resample) or despite a problem
+    (shorter than its header declares)."""
 
 
 def read_wav(
@@ -44,7 +58,8 @@ def read_wav(
     """Read a speech file as mono float64 in [-1, 1].
 
     Args:
-        path: Any format libsndfile reads (wav, flac, ogg, ...), any bit depth.
+        path: Any format libsndfile reads (wav, flac, ogg, ...), any bit depth; or a Kaldi
+            pipe entry, a string ending in ``|`` (see :func:`run_pipe`).
         sample_rate: Wanted rate in Hz. A file at another rate is resampled (with a warning)
             when ``resample`` is true, otherwise it is an error. ``None`` keeps the file's rate.
         min_samples: Fewer samples (after resampling) is an error ("too short"); callers pass
@@ -56,19 +71,41 @@ def read_wav(
 
     Raises:
         AudioError: missing, empty, not audio/corrupt, NaN or inf samples, silent, too short,
-            or at the wrong rate with ``resample=False``.
+            at the wrong rate with ``resample=False``, or a pipe command that failed.
+
+    Warns:
+        AudioWarning: downmixed, resampled, or shorter than its header declares (truncated;
+            the samples that are there are used: they are intact, and a recording cut short
+            is still speech, so this is not an error).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise AudioError(path, "file does not exist")
-    if path.stat().st_size == 0:
-        raise AudioError(path, "file is empty (0 bytes)")
+    if isinstance(path, str) and is_pipe_entry(path):
+        path = path.strip()
+        source: str | io.BytesIO = io.BytesIO(run_pipe(path))
+    else:
+        path = Path(path)
+        if not path.is_file():
+            raise AudioError(path, "file does not exist")
+        if path.stat().st_size == 0:
+            raise AudioError(path, "file is empty (0 bytes)")
+        source = str(path)
     try:
-        x, fs = sf.read(str(path), dtype="float64", always_2d=True)
+        with sf.SoundFile(source) as f:
+            fs, header_frames = f.samplerate, f.frames
+            x = f.read(dtype="float64", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, TypeError) as e:
-        raise AudioError(path, f"not a readable audio file or corrupt ({e})") from None
+        # libsndfile's own message starts "Error opening <file>: ", which the error names already.
+        reason = getattr(e, "error_string", None) or str(e)
+        raise AudioError(path, f"not a readable audio file or corrupt ({reason})") from None
+    with open(source, "rb") if isinstance(source, str) else contextlib.nullcontext(source) as f:
+        declared = _declared_seconds(f, fs, len(x))
+    if declared is None and len(x) < header_frames:
+        declared = header_frames / fs
     if x.shape[0] == 0:
-        raise AudioError(path, "contains no samples")
+        raise AudioError(path, "contains no samples" + (f" (header declares {declared:.2f} s; truncated?)"
+                                                         if declared else ""))
+    if declared is not None:
+        warnings.warn(f"{path}: header declares {declared:.2f} s, file holds {len(x) / fs:.2f} s; truncated? "
+                      "(using the part that is there)", AudioWarning, stacklevel=2)
     if not np.all(np.isfinite(x)):
         n_bad = int(np.sum(~np.isfinite(x)))
         raise AudioError(path, f"contains {n_bad} NaN or infinite samples")
@@ -88,6 +125,81 @@ def read_wav(
             path, f"too short: {len(x)} samples ({1000 * len(x) / fs:.1f} ms), need at least {min_samples}"
         )
     return x, int(fs)
+
+
+def run_pipe(entry: str) -> bytes:
+    """Standard output of a Kaldi ``wav.scp`` pipe entry (``"sox in.flac -t wav - |"``).
+
+    The command (the entry without its final ``|``) runs through ``/bin/sh`` in the current
+    directory, as Kaldi's ``popen`` does, with no standard input (a command waiting for input
+    would otherwise hang the batch).
+
+    Raises:
+        AudioError: naming the entry: the command could not start, exited with a non-zero
+            status (the tail of its standard error is quoted), or wrote nothing.
+    """
+    command = entry.strip()[:-1].strip()
+    try:
+        done = subprocess.run(command, shell=True, stdin=subprocess.DEVNULL, capture_output=True)
+    except OSError as e:
+        raise AudioError(entry, f"cannot run the command ({e})") from None
+    if done.returncode != 0:
+        how = (f"killed by signal {-done.returncode}" if done.returncode < 0
+               else f"exit status {done.returncode}")
+        tail = done.stderr.decode("utf-8", "replace").strip()[-PIPE_STDERR_TAIL:]
+        raise AudioError(entry, f"command failed ({how})" + (f": {tail}" if tail else ", nothing on stderr"))
+    if not done.stdout:
+        raise AudioError(entry, "command wrote nothing to its standard output")
+    return done.stdout
+
+
+# A streamed WAV (written to a pipe, length unknown) declares a data size of 0 or a value
+# near 2^31/2^32 (sox: 0x7ffff000, others 0xffffffff); such sizes say nothing about truncation.
+_UNKNOWN_WAV_SIZE = 0x7FFF0000
+
+
+def _declared_seconds(f: BinaryIO, fs: int, held_frames: int) -> float | None:
+    """Duration (s) the header of a WAV or AIFF file ``f`` declares, when it is more than
+    the file holds.
+
+    libsndfile clamps the frame count of these formats to the data present and says so only
+    in its log, so the header is read here. ``held_frames`` is what libsndfile read at
+    ``fs`` Hz. Returns None for complete files, other formats and unknown lengths.
+    """
+    size = f.seek(0, os.SEEK_END)
+    f.seek(0)
+    head = f.read(12)
+    if len(head) < 12:
+        return None
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        byte_rate = 0
+        for cid, csize, pos in _chunks(f, size, "<"):
+            if cid == b"fmt " and csize >= 12:
+                f.seek(pos)
+                byte_rate = struct.unpack("<I", f.read(12)[8:12])[0]
+            elif cid == b"data":
+                available = size - pos
+                if csize <= available or csize >= _UNKNOWN_WAV_SIZE or not byte_rate:
+                    return None
+                return csize / byte_rate
+    elif head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
+        for cid, csize, pos in _chunks(f, size, ">"):
+            if cid == b"COMM" and csize >= 6:
+                f.seek(pos + 2)
+                frames = struct.unpack(">I", f.read(4))[0]
+                return frames / fs if frames > held_frames else None
+    return None
+
+
+def _chunks(f: BinaryIO, size: int, endian: str):
+    """``(id, declared size, data offset)`` of the chunks of a RIFF/IFF file after its
+    12-byte header; sizes are as declared (possibly beyond the end of a truncated file)."""
+    pos = 12
+    while pos + 8 <= size:
+        f.seek(pos)
+        cid, csize = struct.unpack(endian + "4sI", f.read(8))
+        yield cid, csize, pos + 8
+        pos += 8 + csize + (csize & 1)  # chunks are padded to an even size
 
 
 def resample_audio(x: np.ndarray, orig_sr: int, target_sr: int) -> np.ndarray:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import shlex
 import sys
 
 from vcgan.utils.console import console_output
+from vcgan.utils.interrupts import exit_code, sigterm_as_interrupt
 
 # name -> (module, one-line help). Modules are imported lazily so that `vcgan --help`
 # and light subcommands do not pay for importing torch.
@@ -63,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        with console_output():
+        # Clusters stop jobs with SIGTERM: clean up as for Ctrl-C (stop workers, checkpoint).
+        with console_output(), sigterm_as_interrupt():
             return int(modules[args.command].run(args) or 0)
     except (ValueError, OSError) as e:
         # Bad input (config, data directory, audio file, missing path): its message names the
@@ -72,9 +75,26 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"vcgan {args.command}: error: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"vcgan {args.command}: interrupted; run the same command again to resume", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:
+        print(f"vcgan {args.command}: interrupted; {resume_hint(args.command, argv)}", file=sys.stderr)
+        return exit_code(e)
+
+
+# Commands whose outputs are written atomically one by one and skipped when present.
+RESUMABLE = ("extract", "convert", "synthesize")
+
+
+def resume_hint(command: str, argv: list[str] | None) -> str:
+    """How to continue an interrupted ``command``: the exact command line for `train`, which
+    needs --resume (``argv``: this invocation's arguments, default ``sys.argv[1:]``)."""
+    if command == "train":
+        words = list(sys.argv[1:] if argv is None else argv)
+        if "--resume" not in words:
+            words.append("--resume")
+        return f"to continue from the last checkpoint, run: vcgan {shlex.join(words)}"
+    if command in RESUMABLE:
+        return "run the same command again to resume (finished outputs are kept)"
+    return "nothing to resume; run the same command again"
 
 
 if __name__ == "__main__":

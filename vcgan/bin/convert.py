@@ -4,7 +4,8 @@
   vcgan convert --model exp/NAME/bundle --src-spk SF3 --tgt-spk TM1 -j 2 in_dir/ out_dir/
   vcgan convert --model exp/NAME/bundle data/eval_SF3/wav.scp out_dir/
 
-INPUT is a wav file, a directory (every *.wav in it), or a Kaldi wav.scp; OUTPUT is a file
+INPUT is a wav file, a directory (every *.wav in it), or a Kaldi wav.scp (file paths, or
+commands ending in `|` whose output is the audio, as in Kaldi); OUTPUT is a file
 (for one input) or a directory (same file names; <utt-id>.wav for a wav.scp). Input at
 another sample rate is resampled (with a warning); output is written at the model's rate,
 16-bit, atomically. The direction defaults to the bundle's first speaker -> second.
@@ -14,7 +15,10 @@ with the source speaker's statistics, converted by the generator and de-normalis
 target's, log F0 converted by the Gaussian normalised transform, aperiodicity kept, WORLD
 synthesis. Any length works (the generator is fully convolutional; short inputs are padded).
 In a batch, existing outputs are skipped (re-run to resume; --overwrite redoes them), a bad
-file is reported and the others finish; the exit code is 1 if any file failed.
+file is reported and the others finish; the exit code is 1 if any file failed. A single
+output file that exists is an error unless --overwrite is given. Outputs that would replace
+an input (OUTPUT the input directory, or a file its own input) are refused, with or without
+--overwrite, and every output path is checked before any work.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ import os
 import time
 from pathlib import Path
 
+from vcgan.utils.argtypes import positive_int
+from vcgan.utils.io import check_output_path
 from vcgan.utils.parallel import caught, parallel_map, report_failures
 
 logger = logging.getLogger("vcgan.convert")
@@ -36,7 +42,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", required=True, help="model bundle directory (EXP/bundle)")
     p.add_argument("--src-spk", default=None, help="source speaker (default: the bundle's first)")
     p.add_argument("--tgt-spk", default=None, help="target speaker (default: the other one)")
-    p.add_argument("-j", "--jobs", type=int, default=1, help="parallel worker processes for many files")
+    p.add_argument("-j", "--jobs", type=positive_int, default=1, help="parallel worker processes for many files")
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto (default: cpu)")
     p.add_argument("--threads", type=int, default=0,
                    help="torch CPU threads with -j 1 (default 0: torch's choice, one per core); "
@@ -71,6 +77,43 @@ def list_jobs(input_: str, output: str, ext: str = ".wav") -> list[tuple[str, st
     return [(str(src), str(out))]
 
 
+def _same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    """Whether paths ``a`` and ``b`` name one file (through symbolic or hard links too)."""
+    if Path(a).resolve() == Path(b).resolve():
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet)
+        return False
+
+
+def check_outputs(input_: str, output: str, jobs: list[tuple[str, str]], overwrite: bool) -> None:
+    """Refuse, before any work, outputs that would replace an input or cannot be created,
+    and a single-file output that exists without ``overwrite``.
+
+    Raises:
+        ValueError, OSError: naming the path and the problem.
+    """
+    src = Path(input_)
+    batch = src.is_dir() or src.name.endswith(".scp")
+    if batch:
+        check_output_path(output, directory=True, what="output directory")
+        if src.is_dir() and _same_file(src, output):
+            raise ValueError(f"output directory {output} is the input directory: the converted files "
+                             "would replace the input files; choose another output directory")
+    else:
+        check_output_path(jobs[0][1], what="output")
+    inputs = {Path(i).resolve(): i for i, _ in jobs}
+    for i, o in jobs:
+        if _same_file(i, o) or Path(o).resolve() in inputs:
+            raise ValueError(f"output {o} would replace the input file {inputs.get(Path(o).resolve(), i)}; "
+                             "choose another output")
+    if not batch and not overwrite and Path(jobs[0][1]).exists():
+        # A batch skips existing outputs to resume; a lone file that exists is more likely a
+        # name clash, and keeping the old file silently would look like success.
+        raise FileExistsError(f"output {jobs[0][1]} exists; add --overwrite to replace it")
+
+
 _converter = None  # one per worker process, loaded once by _init_worker
 
 
@@ -94,6 +137,7 @@ def _convert_one(job: tuple[str, str, str, str, bool]) -> tuple[str, float | Non
 
 def run(args: argparse.Namespace) -> int:
     jobs = list_jobs(args.input, args.output, ".npz" if args.features_only else ".wav")
+    check_outputs(args.input, args.output, jobs, args.overwrite)
     todo = [(i, o) for i, o in jobs if args.overwrite or not Path(o).is_file()]
     if len(todo) < len(jobs):
         logger.info("%d of %d outputs exist already; skipping them (--overwrite to redo)", len(jobs) - len(todo), len(jobs))

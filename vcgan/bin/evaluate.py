@@ -89,7 +89,14 @@ def run(args: argparse.Namespace) -> int:
     from vcgan.metrics.presets import SettingsError, get_settings
     from vcgan.utils.config import ConfigError
 
+    from vcgan.utils.io import check_output_path
+
     try:
+        # Before the scoring, which can take long: an output that cannot be written then
+        # would lose every result.
+        for option, path in (("--json", args.json), ("--plot", args.plot)):
+            if path:
+                check_output_path(path, what=option)
         pairs = pair_directories(args.ref, args.conv, args.src)
         fs = common_sample_rate(pairs)
         if args.sample_rate is not None and args.sample_rate != fs:

@@ -2,8 +2,10 @@
 
 Runs in parallel over files (-j), shows a progress bar, writes each utterance atomically and
 skips utterances already extracted (an interrupted run resumes; --overwrite redoes all).
-A bad file (corrupt, empty, silent, too short, NaN samples, ...) is reported in a summary at
-the end while the others finish; the exit code is 1 in that case unless --skip-bad is given.
+A bad file (missing, corrupt, empty, silent, too short, NaN samples, a failing wav.scp pipe
+command, ...) is reported in a summary at the end while the others finish; the exit code is 1
+in that case unless --skip-bad is given. Only when no audio file of wav.scp exists at all
+(relative paths are relative to the current directory) does it stop before any work.
 
 When the config has `f0_range_auto: true`, a first pass (DIO over at most
 --f0-range-utts utterances per speaker, search range 40-800 Hz) estimates each speaker's F0
@@ -23,12 +25,14 @@ import numpy as np
 
 from vcgan.audio import AudioError
 from vcgan.data.dump import CONFIG_FILE, FEATS_DIR, FEATS_SCP, write_features
-from vcgan.data.kaldi import read_data_dir, write_table
+from vcgan.data.kaldi import DataDir, DataDirError, is_pipe_entry, read_data_dir, write_table
 from vcgan.features.config import FeatureConfig
 from vcgan.features.extract import extract_features, read_speech
 from vcgan.features.f0 import WIDE_F0_RANGE, estimate_f0_range, plot_f0_histogram
 from vcgan.features.world import world_f0
+from vcgan.utils.argtypes import positive_int
 from vcgan.utils.config import ConfigError, load_yaml, save_yaml
+from vcgan.utils.io import check_output_path
 from vcgan.utils.parallel import caught, parallel_map
 
 logger = logging.getLogger("vcgan.extract")
@@ -38,10 +42,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-dir", required=True, help="Kaldi data directory (wav.scp, utt2spk, spk2utt)")
     p.add_argument("--out-dir", required=True, help="dump directory to write")
     p.add_argument("--config", required=True, help="feature config YAML (see vcgan.features.config)")
-    p.add_argument("-j", "--jobs", type=int, default=1, help="parallel worker processes (default 1)")
+    p.add_argument("-j", "--jobs", type=positive_int, default=1, help="parallel worker processes (default 1)")
     p.add_argument("--overwrite", action="store_true", help="re-extract utterances already in the dump")
     p.add_argument("--skip-bad", action="store_true", help="exit 0 even when some files were bad (they are still listed)")
-    p.add_argument("--f0-range-utts", type=int, default=20,
+    p.add_argument("--f0-range-utts", type=positive_int, default=20,
                    help="utterances per speaker used to estimate its F0 range (default 20)")
 
 
@@ -119,13 +123,26 @@ def _check_same_config(out_dir: Path, cfg: FeatureConfig) -> None:
         )
 
 
+def _check_some_files_exist(data: DataDir) -> None:
+    """Raise DataDirError when every wav.scp entry is a file path and none exists."""
+    if any(is_pipe_entry(p) or Path(p).is_file() for p in data.wav_scp.values()):
+        return
+    examples = ", ".join(f"{u} -> {data.wav_scp[u]}" for u in sorted(data.wav_scp)[:3])
+    raise DataDirError(f"data directory {data.path}: none of the {len(data.wav_scp)} audio files in wav.scp "
+                       f"exists (e.g. {examples}); relative paths are relative to the current directory "
+                       f"({Path.cwd()})")
+
+
 def extract_data_dir(
     data_dir: str, out_dir: str, cfg: FeatureConfig, n_workers: int = 1, overwrite: bool = False,
     f0_range_utts: int = 20, progress: bool = True,
 ) -> tuple[dict[str, int], list[tuple[str, str]]]:
     """Extract a data directory into ``out_dir``. Returns ``(frames by utterance, bad files)``
     where bad files are ``(utt, message)``; see the module docstring."""
-    data = read_data_dir(data_dir)
+    # Missing files are bad files like the others (summarised at the end), not a reason to
+    # refuse the whole directory; only none at all is (a wrong current directory, most likely).
+    data = read_data_dir(data_dir, check_files=False)
+    _check_some_files_exist(data)
     out = Path(out_dir)
     if not overwrite:
         _check_same_config(out, cfg)
@@ -182,6 +199,11 @@ def extract_data_dir(
 
 def run(args: argparse.Namespace) -> int:
     cfg = FeatureConfig.from_yaml(args.config)
+    check_output_path(args.out_dir, directory=True, what="--out-dir")
+    if Path(args.out_dir).resolve() == Path(args.data_dir).resolve():
+        # The dump's utt2spk and spk2utt (good utterances only) would replace the data's.
+        raise ValueError(f"--out-dir {args.out_dir} is the data directory; its utt2spk and spk2utt "
+                         "would be overwritten: choose another --out-dir")
     done, bad = extract_data_dir(args.data_dir, args.out_dir, cfg, args.jobs, args.overwrite, args.f0_range_utts)
     logger.info("extracted %d utterance(s) into %s", len(done), args.out_dir)
     if bad:

@@ -28,7 +28,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def compute_dump_stats(dump_dir: str, out_dir: str | None = None) -> dict[str, SpeakerStats]:
+    """Statistics of every speaker of the dump, written to ``out_dir`` (default DUMP/stats).
+
+    Raises:
+        DumpError: the dump has no utterances, or one of them is unusable (named).
+    """
     dump = FeatureDump(dump_dir)
+    dump.require_utterances()
     out = Path(out_dir) if out_dir else dump.stats_dir
     result, f0s, summary = {}, {}, {}
     for spk in dump.speakers:

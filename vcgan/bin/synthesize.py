@@ -19,6 +19,8 @@ from pathlib import Path
 from vcgan.audio import write_wav
 from vcgan.data.dump import read_features
 from vcgan.features.config import FeatureConfig
+from vcgan.utils.argtypes import positive_int
+from vcgan.utils.io import check_output_path
 from vcgan.utils.parallel import caught, parallel_map, report_failures
 
 logger = logging.getLogger("vcgan.synthesize")
@@ -32,7 +34,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", required=True, help="feature config YAML the features were made with")
     p.add_argument("--vocoder", choices=VOCODERS, default="world", help="default: world")
     p.add_argument("--gl-iters", type=int, default=100, help="Griffin-Lim iterations (default 100)")
-    p.add_argument("-j", "--jobs", type=int, default=1, help="parallel worker processes")
+    p.add_argument("-j", "--jobs", type=positive_int, default=1, help="parallel worker processes")
     p.add_argument("--overwrite", action="store_true", help="redo outputs that exist")
 
 
@@ -65,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     files = sorted(src.glob("*.npz"))
     if not files:
         raise FileNotFoundError(f"{src}: no *.npz feature files")
-    out = Path(args.out)
+    out = check_output_path(args.out, directory=True, what="--out")
     jobs = [(str(f), str(out / f"{f.stem}.wav"), cfg.to_dict(), args.vocoder, args.gl_iters) for f in files
             if args.overwrite or not (out / f"{f.stem}.wav").is_file()]
     if len(jobs) < len(files):

@@ -30,7 +30,9 @@ from vcgan.train.checkpoint import latest_checkpoint, load_checkpoint
 from vcgan.train.cyclegan import (TrainingConfig, Validator, build_batches, check_dump, make_bundle,
                                   speaker_stats)
 from vcgan.train.trainer import Trainer, TrainerConfig, seed_everything
+from vcgan.utils.argtypes import positive_int
 from vcgan.utils.config import load_yaml, save_yaml
+from vcgan.utils.io import check_output_path
 
 logger = logging.getLogger("vcgan.train")
 
@@ -44,7 +46,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dev-dump", default=None, help="dump with dev utterances for validation MCD")
     p.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in OUT")
     p.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto (default: auto)")
-    p.add_argument("--iterations", type=int, default=None,
+    p.add_argument("--iterations", type=positive_int, default=None,
                    help="override model.n_iterations; decay_start and identity_iterations are scaled in "
                         "proportion (with --resume: extend or shorten a run)")
     p.add_argument("--seed", type=int, default=None, help="override model.seed")
@@ -52,7 +54,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="only write OUT/bundle from checkpoint CKPT ('latest' for the newest)")
     p.add_argument("--mixed-precision", action="store_true",
                    help="bfloat16 autocast for forward passes on a CUDA device (ignored on CPU)")
-    p.add_argument("--threads", type=int, default=None,
+    p.add_argument("--threads", type=positive_int, default=None,
                    help="CPU threads of torch (default: torch's choice, one per physical core)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (logs only)")
 
@@ -84,10 +86,19 @@ def resolved_config(args: argparse.Namespace) -> TrainingConfig:
     return cfg
 
 
+def check_speakers(speakers: list[str]) -> None:
+    """Refuse ``--speakers A A``: a model that converts a speaker into itself learns nothing."""
+    if len(set(speakers)) != len(speakers):
+        raise ValueError(f"--speakers: give two different speakers, got {' '.join(speakers)}")
+
+
 def run(args: argparse.Namespace) -> int:
-    out = Path(args.out)
+    check_speakers(list(args.speakers))
+    if args.seed is not None and not 0 <= args.seed < 2 ** 32:
+        raise ValueError(f"--seed: must be in [0, 2**32), got {args.seed}")
+    out = check_output_path(args.out, directory=True, what="--out")
     cfg = resolved_config(args)
-    model_cfg = cfg.model_config()
+    model_cfg = cfg.model_config(args.config)
     device = torch.device(resolve_device(args.device))
     speakers = list(args.speakers)
     dump = FeatureDump(args.train_dump)

@@ -3,10 +3,12 @@
 A data directory lists the utterances of one set (``data/train``, ``data/eval_SF1``, ...):
 
 ``wav.scp``
-    ``<utt-id> <path>``: one audio file per utterance. Only plain file paths are
-    accepted; Kaldi's piped commands (``... |``) and ark offsets are rejected, because
-    every vcgan reader opens the file directly. Relative paths are relative to the
-    current directory (the recipe directory), as in Kaldi.
+    ``<utt-id> <path>``: one audio file per utterance, or, as in Kaldi, a shell command
+    ending in ``|`` that writes the audio file to its standard output
+    (``utt1 sox in.flac -t wav - |``, ``utt2 sph2pipe -f wav a.sph |``); vcgan's readers run
+    it through ``/bin/sh`` (:func:`vcgan.audio.run_pipe`). Ark offsets (``a.ark:123``) are
+    not supported. Relative paths, in paths and commands, are relative to the current
+    directory (the recipe directory), as in Kaldi.
 ``utt2spk``
     ``<utt-id> <spk-id>``: the speaker of every utterance.
 ``spk2utt``
@@ -35,7 +37,7 @@ from typing import Iterable
 from vcgan.utils.io import atomic_write_text
 
 __all__ = ["DataDir", "DataDirError", "read_data_dir", "write_data_dir", "validate_data_dir", "read_table",
-           "write_table"]
+           "write_table", "is_pipe_entry"]
 
 # How many offending ids/lines to quote in one message; the count is always given.
 _MAX_LISTED = 5
@@ -120,8 +122,9 @@ class DataDir:
         """Check the directory is usable; raise :class:`DataDirError` naming the problem.
 
         Checks: not empty; ``wav.scp`` and ``utt2spk`` list the same utterances; ``text``
-        (if any) has no utterance unknown to ``utt2spk``; no empty ids or paths; no piped
-        ``wav.scp`` entries; and, with ``check_files``, every audio file exists.
+        (if any) has no utterance unknown to ``utt2spk``; no empty ids or paths, no
+        ``| command`` entries (Kaldi's output pipes); and, with ``check_files``, every audio
+        file exists (pipe entries are not run: that happens when they are read).
         """
         where = self._where()
         if not self.utt2spk and not self.wav_scp:
@@ -145,19 +148,29 @@ class DataDir:
         for utt, wav in self.wav_scp.items():
             _check_wav_entry(wav, f"{where}: wav.scp entry {utt}")
         if check_files:
-            missing = sorted(u for u, p in self.wav_scp.items() if not os.path.isfile(p))
+            missing = sorted(u for u, p in self.wav_scp.items()
+                             if not is_pipe_entry(p) and not os.path.isfile(p))
             if missing:
                 examples = [f"{u} -> {self.wav_scp[u]}" for u in missing]
                 raise DataDirError(f"{where}: {len(missing)} of {len(self.wav_scp)} audio files "
                                    f"in wav.scp do not exist: {_listing(examples)}")
 
 
+def is_pipe_entry(wav: str) -> bool:
+    """Whether a ``wav.scp`` value is a command whose standard output is the audio
+    (Kaldi's ``... |``) rather than a file path."""
+    return wav.rstrip().endswith("|")
+
+
 def _check_wav_entry(wav: str, what: str) -> None:
     if not wav.strip():
         raise DataDirError(f"{what}: empty path")
-    if wav.rstrip().endswith("|") or wav.lstrip().startswith("|"):
-        raise DataDirError(f"{what}: piped commands ('{wav}') are not supported; "
-                           "convert the audio to files and list their paths")
+    if wav.lstrip().startswith("|"):
+        # Kaldi reads '| cmd' as an output pipe (a writer's specifier), never as audio input.
+        raise DataDirError(f"{what}: '{wav}' is an output pipe ('| command'); an input command "
+                           "ends with '|' ('sox in.flac -t wav - |')")
+    if is_pipe_entry(wav) and not wav.rstrip()[:-1].strip():
+        raise DataDirError(f"{what}: pipe entry '{wav}' has no command")
 
 
 def _read_table(directory: Path, name: str) -> dict[str, str]:

@@ -6,6 +6,10 @@ re-analyses input speech exactly as the training data was analysed.
 Defaults follow CycleGAN-VC2 (Kaneko et al., ICASSP 2019, Sec. 4.1): 22.05 kHz, WORLD
 analysis every 5 ms, 35 mel-cepstral coefficients (c0 included), log F0 and aperiodicity.
 Recipes for other papers override them in their ``conf/feature.yaml``.
+
+The mel-cepstral order and the all-pass constant follow the sampling rate unless set
+(``mcep_dim: null``, ``mcep_alpha: null``): the order from :data:`MCEP_ORDER_BY_RATE`, the
+constant from ``pysptk.util.mcepalpha``.
 """
 
 from __future__ import annotations
@@ -17,6 +21,23 @@ from dataclasses import dataclass, field
 from vcgan.utils.config import ConfigError, from_dict, load_yaml, save_yaml, to_dict
 
 F0_METHODS = ("harvest", "dio")
+
+#: All-pass order (mel-cepstral coefficients minus c0) by sampling rate (Hz), the field's
+#: conventions: 24 at 16 kHz and 34 at 22.05 kHz are sprocket's defaults
+#: (``speaker_default_16000.yml``/``_22050.yml``, Kobayashi & Toda, Odyssey 2018) and the
+#: recipes'; 8, 24, 32, 44.1 and 48 kHz follow ESPnet's MCD script
+#: (``egs2/TEMPLATE/asr1/pyscripts/utils/evaluate_mcd.py``, ``_get_best_mcep_params``:
+#: 13, 34, 36, 39, 39), which agrees with sprocket at 22.05 kHz. A rate between two entries
+#: takes the entry of the highest rate at or below it (below 8 kHz: the 8 kHz entry), so a
+#: wider band never gets fewer coefficients.
+MCEP_ORDER_BY_RATE: dict[int, int] = {8000: 13, 16000: 24, 22050: 34, 24000: 34, 32000: 36, 44100: 39, 48000: 39}
+
+
+def default_mcep_dim(sample_rate: int) -> int:
+    """Mel-cepstral coefficients including c0 for ``sample_rate`` (Hz): the order of
+    :data:`MCEP_ORDER_BY_RATE` plus one (25 at 16 kHz, 35 at 22.05 kHz, 40 at 44.1/48 kHz)."""
+    below = [rate for rate in MCEP_ORDER_BY_RATE if rate <= sample_rate]
+    return MCEP_ORDER_BY_RATE[max(below) if below else min(MCEP_ORDER_BY_RATE)] + 1
 
 
 @dataclass
@@ -40,8 +61,10 @@ class FeatureConfig:
     """Estimate each speaker's F0 range from its data before extraction (see :mod:`vcgan.features.f0`)."""
     speaker_f0_range: dict[str, list[float]] = field(default_factory=dict)
     """Per-speaker ``[floor, ceil]`` (Hz) overriding the automatic estimate."""
-    mcep_dim: int = 35
-    """Number of mel-cepstral coefficients, c0 included (so the all-pass order is ``mcep_dim - 1``)."""
+    mcep_dim: int | None = None
+    """Number of mel-cepstral coefficients, c0 included (so the all-pass order is ``mcep_dim - 1``);
+    ``None``: derived from ``sample_rate`` (:func:`default_mcep_dim`, 25 at 16 kHz, 35 at 22.05 kHz).
+    Read the number in force from :attr:`n_mcep`."""
     mcep_alpha: float | None = None
     """All-pass constant; ``None``: derived from ``sample_rate`` (``pysptk.util.mcepalpha``, 0.41 at 16 kHz)."""
     ap_coding: bool = True
@@ -63,19 +86,30 @@ class FeatureConfig:
     def __post_init__(self) -> None:
         if self.f0_method not in F0_METHODS:
             raise ConfigError(f"f0_method must be one of {F0_METHODS}, got {self.f0_method!r}")
-        if self.sample_rate <= 0 or self.frame_period <= 0:
-            raise ConfigError("sample_rate and frame_period must be positive")
+        for name in ("sample_rate", "frame_period", "n_fft", "n_mels", "fft_size", "hop_length", "win_length"):
+            value = getattr(self, name)
+            if value is not None and not value > 0:
+                raise ConfigError(f"{name} must be positive, got {value}")
+        if self.mcep_alpha is not None and not -1 < self.mcep_alpha < 1:
+            raise ConfigError(f"mcep_alpha must be in (-1, 1), got {self.mcep_alpha}")
         if not 0 < self.f0_floor < self.f0_ceil < self.sample_rate / 2:
             raise ConfigError(
                 f"need 0 < f0_floor < f0_ceil < sample_rate/2, got {self.f0_floor}, {self.f0_ceil}, {self.sample_rate}"
             )
-        if self.mcep_dim < 2:
+        if self.mcep_dim is not None and self.mcep_dim < 2:
             raise ConfigError(f"mcep_dim must be at least 2, got {self.mcep_dim}")
         for spk, rng in self.speaker_f0_range.items():
             if len(rng) != 2 or not 0 < rng[0] < rng[1]:
                 raise ConfigError(f"speaker_f0_range[{spk!r}] must be [floor, ceil] in Hz, got {rng}")
 
     # Derived settings: computed, never stored, so a saved config cannot disagree with itself.
+    @property
+    def n_mcep(self) -> int:
+        """Mel-cepstral coefficients in force, c0 included: ``mcep_dim``, or the rate's default."""
+        if self.mcep_dim is not None:
+            return int(self.mcep_dim)
+        return default_mcep_dim(self.sample_rate)
+
     @property
     def alpha(self) -> float:
         if self.mcep_alpha is not None:

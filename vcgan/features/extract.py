@@ -6,7 +6,7 @@ A feature dict holds float32 arrays, one row per frame:
 key       shape                       content
 ========  ==========================  ==========================================
 ``f0``    ``(frames,)``               F0 in Hz, 0 in unvoiced frames
-``mcep``  ``(frames, mcep_dim)``      mel-cepstrum of the WORLD envelope, c0 first
+``mcep``  ``(frames, n_mcep)``        mel-cepstrum of the WORLD envelope, c0 first
 ``cap``   ``(frames, bands)``         band aperiodicity in dB (``ap_coding: true``)
 ``ap``    ``(frames, fft//2+1)``      aperiodicity (``ap_coding: false``)
 ``spec``  ``(stft_frames, n_fft//2+1)``  log STFT magnitude (``spectrogram: true``)
@@ -37,7 +37,7 @@ def extract_features(
     world = world_analyze(x, config, lo, hi)
     feats = {
         "f0": world.f0.astype(np.float32),
-        "mcep": sp_to_mcep(world.sp, config.mcep_dim, config.alpha).astype(np.float32),
+        "mcep": sp_to_mcep(world.sp, config.n_mcep, config.alpha).astype(np.float32),
     }
     if config.ap_coding:
         feats["cap"] = code_ap(world.ap, config.sample_rate).astype(np.float32)

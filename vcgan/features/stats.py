@@ -14,11 +14,14 @@ from typing import Iterable, Mapping
 import numpy as np
 
 from vcgan.utils.io import atomic_path
+from vcgan.utils.npz import CorruptFileError, load_npz
 
 #: Standard deviations below this are clamped so constant dimensions do not blow up.
 MIN_STD = 1e-5
 #: Feature streams that get per-dimension mean/std (when present in a dump).
 NORMALIZED_STREAMS = ("mcep", "spec", "mel")
+# The scalar entries of a statistics file (besides mean_<stream>, std_<stream>).
+_SCALARS = ("speaker", "logf0_mean", "logf0_std", "f0_floor", "f0_ceil", "n_frames", "n_voiced")
 
 
 @dataclass
@@ -64,15 +67,23 @@ class SpeakerStats:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "SpeakerStats":
-        with np.load(path) as z:
-            mean = {k[5:]: z[k] for k in z.files if k.startswith("mean_")}
-            std = {k[4:]: z[k] for k in z.files if k.startswith("std_")}
-            return cls(
-                speaker=str(z["speaker"]), mean=mean, std=std,
-                logf0_mean=float(z["logf0_mean"]), logf0_std=float(z["logf0_std"]),
-                f0_floor=float(z["f0_floor"]), f0_ceil=float(z["f0_ceil"]),
-                n_frames=int(z["n_frames"]), n_voiced=int(z["n_voiced"]),
-            )
+        """Read statistics written by :meth:`save`.
+
+        Raises:
+            CorruptFileError: naming the file: empty, damaged, or not statistics (a key missing).
+        """
+        z = load_npz(path)
+        missing = [k for k in (*_SCALARS, "mean_mcep", "std_mcep") if k not in z]
+        if missing:
+            raise CorruptFileError(path, f"not speaker statistics of `vcgan stats` (no {', '.join(missing)})")
+        return cls(
+            speaker=str(z["speaker"]),
+            mean={k[5:]: v for k, v in z.items() if k.startswith("mean_")},
+            std={k[4:]: v for k, v in z.items() if k.startswith("std_")},
+            logf0_mean=float(z["logf0_mean"]), logf0_std=float(z["logf0_std"]),
+            f0_floor=float(z["f0_floor"]), f0_ceil=float(z["f0_ceil"]),
+            n_frames=int(z["n_frames"]), n_voiced=int(z["n_voiced"]),
+        )
 
 
 def compute_speaker_stats(

@@ -10,8 +10,9 @@ setting         ``vcgan`` (default)          ``sprocket``                    ``e
 mel-cepstra     WORLD CheapTrick + sp2mc     WORLD CheapTrick + sp2mc        SPTK ``mcep`` of Hamming-
                                                                              windowed frames (1024/256
                                                                              samples, int16 scale)
-dim (with c0)   feature config (35)          25 @16k, 35 @22.05k             24 @16k, 35 @22.05/24k,
-                                                                             40 @44.1/48k
+dim (with c0)   feature config (25 @16k,     25 @16k, 35 @22.05k             24 @16k, 35 @22.05/24k,
+                35 @22.05k, 40 @44.1/48k,                                    40 @44.1/48k
+                derived)
 alpha           feature config (0.41 @16k,   0.42 @16k, 0.455 @22.05k        0.42, 0.45, 0.46, 0.53,
                 0.455 @22.05k, derived)                                      0.55 (16/22.05/24/44.1/48k)
 frame shift     feature config (5 ms)        5 ms                            256 samples
@@ -147,7 +148,7 @@ def _vcgan(sample_rate: int, cfg: FeatureConfig | None) -> EvalSettings:
             "evaluate at the rate the files have (files are never resampled)"
         )
     return EvalSettings(
-        preset="vcgan", sample_rate=sample_rate, mcep_source="world", mcep_dim=cfg.mcep_dim, alpha=cfg.alpha,
+        preset="vcgan", sample_rate=sample_rate, mcep_source="world", mcep_dim=cfg.n_mcep, alpha=cfg.alpha,
         include_c0=False, silence="drop", silence_threshold_db=-20.0, dtw="exact",
         frame_period=cfg.frame_period, fft_size=cfg.world_fft_size, hop_length=None,
         f0_method=cfg.f0_method, f0_floor=cfg.f0_floor, f0_ceil=cfg.f0_ceil,

@@ -70,10 +70,26 @@ class CycleGANConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
+        # Values that would fail only later (or waste a run): refused when the config is built.
+        if self.mcep_dim < 2:
+            raise ConfigError(f"mcep_dim must be at least 2 (c0 and one coefficient), got {self.mcep_dim}")
+        for name in ("batch_size", "crop_frames", "n_iterations"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.identity_iterations < 0:
+            raise ConfigError(f"identity_iterations must be at least 0, got {self.identity_iterations}")
         if not 0 <= self.decay_start <= self.n_iterations:
-            raise ValueError(f"need 0 <= decay_start ({self.decay_start}) <= n_iterations ({self.n_iterations})")
-        if len(self.adam_betas) != 2:
-            raise ValueError(f"adam_betas must have two values, got {self.adam_betas}")
+            raise ConfigError(f"need 0 <= decay_start ({self.decay_start}) <= n_iterations ({self.n_iterations})")
+        for name in ("lr_generator", "lr_discriminator"):
+            if not getattr(self, name) > 0:
+                raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
+        for name in ("lambda_cycle", "lambda_identity", "gradient_penalty_weight"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must be at least 0, got {getattr(self, name)}")
+        if len(self.adam_betas) != 2 or not all(0 <= b < 1 for b in self.adam_betas):
+            raise ConfigError(f"adam_betas must be two values in [0, 1), got {self.adam_betas}")
+        if not 0 <= self.seed < 2 ** 32:  # numpy's global seed takes no more
+            raise ConfigError(f"seed must be in [0, 2**32), got {self.seed}")
 
     @classmethod
     def paper(cls, model: str) -> "CycleGANConfig":
@@ -84,17 +100,30 @@ class CycleGANConfig:
             raise ValueError(f"no paper configuration for {model!r}; known: {sorted(PAPER_DEFAULTS)}") from None
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> "CycleGANConfig":
+    def from_dict(cls, data: dict[str, Any] | None, where: str = "cyclegan config", key: str = "") -> "CycleGANConfig":
         """Paper configuration of ``data["model"]`` (default ``"cyclegan_vc"``) updated with ``data``.
 
-        Unknown keys raise :class:`vcgan.utils.config.ConfigError`.
+        Every value is checked here, before any work: types and ranges, the adversarial loss,
+        the ``generator``/``discriminator`` overrides against the model's architecture configs,
+        and ``crop_frames`` against what the generator can take.
+
+        Args:
+            data: The settings (a YAML ``model:`` section).
+            where: Where they came from (the file), first in every message.
+            key: Their dotted path in that file (``"model"``), prefixed to the keys named.
+
+        Raises:
+            ConfigError: naming ``where``, the key, and the problem.
         """
         data = dict(data or {})
         model = data.get("model", cls.model)
-        if model not in PAPER_DEFAULTS:
-            raise ConfigError(f"cyclegan config: unknown model {model!r}; known: {sorted(PAPER_DEFAULTS)}")
+        if not isinstance(model, str) or model not in PAPER_DEFAULTS:
+            model_key = f"{key}.model" if key else "model"
+            raise ConfigError(f"{where}: {model_key}: unknown model {model!r}; known: {sorted(PAPER_DEFAULTS)}")
         merged = {**PAPER_DEFAULTS[model], **data}
-        return from_dict(cls, merged, where="cyclegan config")
+        cfg = from_dict(cls, merged, where=where, key=key)
+        _check_parts(cfg, where, key)
+        return cfg
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-data dict (for YAML); ``from_dict(to_dict())`` round-trips."""
@@ -115,6 +144,35 @@ PAPER_DEFAULTS: dict[str, dict[str, Any]] = {
         "decay_start": 100_000,
     },
 }
+
+
+def _check_parts(cfg: CycleGANConfig, where: str, key: str) -> None:
+    """The settings of ``cfg`` that need the model registry: adversarial loss, architecture
+    overrides (type-checked against the model's config dataclasses) and crop length."""
+    from vcgan.losses.adversarial import OBJECTIVES
+    from vcgan.models import DISCRIMINATORS, GENERATORS
+
+    def at(name: str) -> str:
+        return f"{where}: {key}.{name}" if key else f"{where}: {name}"
+
+    if cfg.adversarial_loss not in OBJECTIVES:
+        raise ConfigError(f"{at('adversarial_loss')}: unknown adversarial loss {cfg.adversarial_loss!r}; "
+                          f"choose one of {sorted(OBJECTIVES)}")
+    gen_cls, gen_config_cls = GENERATORS[cfg.model]
+    # The same merge as CycleGANTask's, so what is checked here is what gets built.
+    gen = from_dict(gen_config_cls, {"mcep_dim": cfg.mcep_dim, **cfg.generator}, where=where,
+                    key=f"{key}.generator" if key else "generator")
+    from_dict(DISCRIMINATORS[cfg.model][1], {"mcep_dim": cfg.mcep_dim, **cfg.discriminator}, where=where,
+              key=f"{key}.discriminator" if key else "discriminator")
+    # The generators halve time per downsampling and need two frames after it (instance norm).
+    multiple = 2 ** gen.n_downsample if hasattr(gen, "n_downsample") else gen_cls.frame_multiple
+    if cfg.crop_frames % multiple or cfg.crop_frames < 2 * multiple:
+        raise ConfigError(f"{at('crop_frames')}: the {cfg.model} generator needs a multiple of {multiple} "
+                          f"frames of at least {2 * multiple}, got {cfg.crop_frames}")
+    n_frames = cfg.discriminator.get("n_frames")
+    if n_frames is not None and n_frames != cfg.crop_frames:
+        raise ConfigError(f"{at('discriminator.n_frames')}: the discriminator scores whole crops, so it must "
+                          f"equal crop_frames ({cfg.crop_frames}), got {n_frames}; leave it unset")
 
 
 def identity_weight(iteration: int, cfg: CycleGANConfig) -> float:

@@ -37,6 +37,13 @@ class LoopConfig:
     validation_interval: int = 10_000
     validation_utterances: int = 3
 
+    def __post_init__(self) -> None:
+        for name in ("checkpoint_interval", "keep_checkpoints", "log_interval", "validation_interval"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.validation_utterances < 0:
+            raise ConfigError(f"validation_utterances must be at least 0, got {self.validation_utterances}")
+
 
 @dataclass
 class TrainingConfig:
@@ -48,13 +55,17 @@ class TrainingConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], where: str = "training config") -> "TrainingConfig":
+        """The training config of ``data`` (a whole YAML), every section checked now, before any
+        work (see :meth:`CycleGANConfig.from_dict`); errors name ``where`` and the dotted key."""
         cfg = from_dict(cls, data, where=where)
         if cfg.task != "cyclegan":
-            raise ConfigError(f"{where}: task {cfg.task!r} is not supported yet (known: cyclegan)")
+            raise ConfigError(f"{where}: task: {cfg.task!r} is not supported yet (known: cyclegan)")
+        cfg.model_config(where)
         return cfg
 
-    def model_config(self) -> CycleGANConfig:
-        return CycleGANConfig.from_dict(self.model)
+    def model_config(self, where: str = "training config") -> CycleGANConfig:
+        """The ``model:`` section as a :class:`CycleGANConfig` (errors name ``where``, ``model.KEY``)."""
+        return CycleGANConfig.from_dict(self.model, where=where, key="model")
 
     def to_dict(self) -> dict[str, Any]:
         return {"task": self.task, "model": self.model_config().to_dict(), "trainer": to_dict(self.trainer)}
@@ -87,20 +98,53 @@ def speaker_stats(dump: FeatureDump, speakers: list[str]) -> dict[str, SpeakerSt
 
 
 def check_dump(dump: FeatureDump, speakers: list[str], cfg: CycleGANConfig) -> None:
+    """Refuse a speaker pair or a model the dump cannot train: the same speaker twice, a speaker
+    the dump does not have (the known ones are listed), another mel-cepstral dimension."""
+    if len(set(speakers)) != len(speakers):
+        raise ValueError(f"--speakers: a conversion needs two different speakers, got {' '.join(speakers)}")
     unknown = [s for s in speakers if s not in dump.speakers]
     if unknown:
         raise ValueError(f"{dump.root}: speaker(s) {unknown} not in the dump; it has {dump.speakers}")
-    if dump.config.mcep_dim != cfg.mcep_dim:
-        raise ConfigError(f"model mcep_dim is {cfg.mcep_dim} but {dump.root} holds {dump.config.mcep_dim}-dim "
+    if dump.config.n_mcep != cfg.mcep_dim:
+        raise ConfigError(f"model mcep_dim is {cfg.mcep_dim} but {dump.root} holds {dump.config.n_mcep}-dim "
                           "mel-cepstra; set model.mcep_dim (or the feature config) so they agree")
+
+
+def check_crop_frames(dump: FeatureDump, speaker: str, lengths: dict[str, int], crop_frames: int) -> None:
+    """Refuse a crop longer than every utterance of ``speaker``.
+
+    Shorter utterances are repeated to fill a crop (:class:`CropSampler`); when all of them
+    are, training sees nothing but repetitions, and a crop far too long pads the data to
+    gigabytes. ``lengths``: utterance -> frames.
+
+    Raises:
+        ConfigError: naming the dump, the speaker and its longest utterance (frames, seconds).
+    """
+    if not lengths:  # no utterance at all: CropSampler says so
+        return
+    utt = max(lengths, key=lengths.get)
+    if lengths[utt] < crop_frames:
+        seconds = lengths[utt] * dump.config.frame_period / 1000
+        raise ConfigError(
+            f"{dump.root}: model.crop_frames ({crop_frames}) is longer than every utterance of speaker "
+            f"{speaker}: the longest, {utt}, has {lengths[utt]} frames ({seconds:.2f} s); "
+            f"set model.crop_frames to at most {lengths[utt]}")
 
 
 def build_batches(dump: FeatureDump, speakers: list[str], stats: dict[str, SpeakerStats],
                   cfg: CycleGANConfig, device: torch.device) -> PairBatches:
-    """Preload and normalise every utterance of both speakers; one crop sampler per speaker."""
+    """Preload and normalise every utterance of both speakers; one crop sampler per speaker.
+
+    Raises:
+        DumpError: listing every unusable utterance (damaged file, NaN frames, ...) of both
+            speakers, before any training.
+    """
+    mceps = dump.load_all([u for spk in speakers for u in dump.utterances_of(spk)], keep=("mcep",))
+    for spk in speakers:
+        check_crop_frames(dump, spk, {u: len(mceps[u]["mcep"]) for u in dump.utterances_of(spk)}, cfg.crop_frames)
     samplers = []
     for k, spk in enumerate(speakers):
-        feats = [stats[spk].normalize(dump.load(u)["mcep"]) for u in dump.utterances_of(spk)]
+        feats = [stats[spk].normalize(mceps[u]["mcep"]) for u in dump.utterances_of(spk)]
         samplers.append(CropSampler(feats, cfg.crop_frames, seed=cfg.seed + 1 + k, device=device))
         logger.info("speaker %s: %d utterances, %d frames preloaded", spk, len(feats), len(samplers[-1].frames))
     return PairBatches(samplers[0], samplers[1], cfg.batch_size)

@@ -6,6 +6,10 @@ A model plugs in as a *task* (e.g. :class:`vcgan.models.cyclegan_task.CycleGANTa
 ``state_dict()``. The loop adds what every run needs: progress bar, TensorBoard scalars,
 periodic validation, atomic checkpoints (last K kept), exact resumption (task, batch source,
 and the global Python/NumPy/torch RNG states), and a clear stop on a non-finite loss.
+
+Ctrl-C and SIGTERM (what clusters send before SIGKILL) stop the run at the end of the
+current iteration with a checkpoint of it, so that a resumed run is the same as one never
+stopped; a second signal stops at once, without that checkpoint.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from vcgan.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from vcgan.train.checkpoint import checkpoint_path, load_checkpoint, load_latest_checkpoint, save_checkpoint
+from vcgan.utils.interrupts import DeferredInterrupts
 
 logger = logging.getLogger("vcgan.train")
 
@@ -108,11 +113,20 @@ class Trainer:
         return self.last_checkpoint
 
     def resume(self, path: str | os.PathLike | None = None) -> bool:
-        """Load ``path`` or the latest checkpoint of ``out_dir``; False when there is none."""
-        path = Path(path) if path else latest_checkpoint(self.checkpoint_dir)
-        if path is None:
-            return False
-        state = load_checkpoint(path)
+        """Load ``path`` or else the newest checkpoint of ``out_dir`` that loads (newer broken
+        ones are skipped with a warning); False when there is none.
+
+        Raises:
+            CheckpointError: ``path``, or every checkpoint found, does not load.
+        """
+        if path:
+            path = Path(path)
+            state = load_checkpoint(path)
+        else:
+            found = load_latest_checkpoint(self.checkpoint_dir, warn=logger.warning)
+            if found is None:
+                return False
+            path, state = found
         self.task.load_state_dict(state["task"])
         self.data.load_state_dict(state["data"])
         set_rng_state(state["rng"])
@@ -120,6 +134,13 @@ class Trainer:
         self.last_checkpoint = path
         logger.info("resumed from %s (iteration %d of %d)", path, self.iteration, self.config.n_iterations)
         return True
+
+    def _save_on_interrupt(self) -> None:
+        """The checkpoint of an interrupted run (unless this iteration's was just written)."""
+        if self.last_checkpoint is None or self.last_checkpoint.name != checkpoint_path(".", self.iteration).name:
+            self.save()
+        logger.warning("interrupted after iteration %d of %d; last checkpoint: %s",
+                       self.iteration, self.config.n_iterations, self.last_checkpoint)
 
     # -- logging ---------------------------------------------------------------------------------
     def _scalars(self, logs: dict[str, float], prefix: str = "") -> None:
@@ -134,6 +155,11 @@ class Trainer:
         cfg = self.config
         bar = tqdm(total=cfg.n_iterations, initial=self.iteration, desc="train", unit="it",
                    disable=not cfg.progress_bar, dynamic_ncols=True)
+
+        def on_signal(signum: int) -> None:
+            logger.warning("stop requested: finishing iteration %d and writing a checkpoint "
+                           "(signal again to stop at once, without it)", self.iteration + 1)
+        stop = DeferredInterrupts(on_signal).install()
         try:
             while self.iteration < cfg.n_iterations:
                 logs = self.task.train_step(iteration=self.iteration, **self.data.next())
@@ -157,7 +183,12 @@ class Trainer:
                                 ", ".join(f"{k} {v:.3f}" for k, v in vlogs.items()))
                 if self.iteration % cfg.checkpoint_interval == 0 or self.iteration == cfg.n_iterations:
                     self.save()
+                if stop.requested:
+                    self._save_on_interrupt()
+                    stop.raise_if_requested()
+            stop.raise_if_requested()  # asked during the last iteration: its checkpoint is written
         finally:
+            stop.restore()
             bar.close()
             if self._writer is not None:
                 self._writer.close()

@@ -7,8 +7,13 @@ collect warnings from the workers so they are logged once, in order, by the main
 
 from __future__ import annotations
 
+import ctypes
+import multiprocessing
 import os
+import signal
 import sys
+import threading
+import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Callable, Iterator, Sequence
@@ -58,12 +63,80 @@ def parallel_map(fn: Callable, jobs: Sequence, n_workers: int, desc: str, unit: 
         yield from tqdm(map(fn, jobs), **bar)
         return
 
-    with ProcessPoolExecutor(max_workers=n_workers, initializer=_init, initargs=(initializer, initargs)) as pool:
+    context = multiprocessing.get_context()
+    pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=context, initializer=_init,
+                               initargs=(os.getpid(), context.get_start_method(), initializer, initargs))
+    try:
         # chunksize 1: file lengths differ a lot, so small chunks balance the workers.
         yield from tqdm(pool.map(fn, jobs, chunksize=1), **bar)
+    except BaseException:
+        # Ctrl-C, SIGTERM (see vcgan.utils.interrupts), an error, or the caller stopped
+        # iterating: a plain shutdown would wait for every queued job to run first.
+        stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
 
 
-def _init(initializer: Callable | None, initargs: tuple) -> None:
+def stop_pool(pool: ProcessPoolExecutor, grace_s: float = 2.0) -> None:
+    """Cancel the queued jobs of ``pool`` and end its workers now (SIGTERM, then SIGKILL
+    after ``grace_s`` seconds)."""
+    # The public terminate_workers() arrives in Python 3.14; before it, the processes are
+    # reachable only through the executor's private table, which shutdown() clears.
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in processes:
+        if p.is_alive():
+            p.terminate()
+    deadline = time.monotonic() + grace_s
+    for p in processes:
+        p.join(max(0.0, deadline - time.monotonic()))
+        if p.is_alive():
+            p.kill()
+            p.join(1.0)
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _die_with_parent(parent_pid: int, start_method: str) -> None:
+    """Make this worker end when the process that started the pool ends, even by SIGKILL
+    (which leaves no chance to stop workers): otherwise orphaned workers go on with their
+    queue and then sit idle, holding their memory.
+
+    On Linux the kernel sends SIGKILL when the parent dies (PR_SET_PDEATHSIG). The parent may
+    have died before that was set, so the parent is checked afterwards. With the forkserver
+    start method the parent is the fork server, which itself exits with the main process.
+    Elsewhere a daemon thread polls the main process once a second.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+                if start_method != "forkserver" and os.getppid() != parent_pid:
+                    os._exit(1)  # the parent is already gone
+                return
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:
+        while True:
+            try:
+                os.kill(parent_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # pid reused by another user's process: ours is gone
+                os._exit(1)
+            time.sleep(1.0)
+    threading.Thread(target=watch, name="vcgan-parent-watch", daemon=True).start()
+
+
+def _init(parent_pid: int, start_method: str, initializer: Callable | None, initargs: tuple) -> None:
+    _die_with_parent(parent_pid, start_method)
+    # The main process alone decides about interruptions and then ends the workers: a
+    # forked worker would otherwise inherit its SIGTERM handler, and Ctrl-C (sent to the
+    # whole process group) would print one traceback per worker.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     limit_threads()
     if initializer is not None:
         initializer(*initargs)
