@@ -9,8 +9,26 @@
 #   vc_later_stages                      (stages 4-7: train, convert, synthesis, evaluate)
 #
 # Expects from run.sh: stage, stop_stage, nj, force, conf, and train_cmd (cmd.sh); for
-# stages 4-7 also train_conf, model_name, pairs ("src:tgt ..."), device, eval_set, metrics, and
-# optionally threads (torch CPU threads; 0 or unset: torch's default).
+# stages 4-7 also train_conf, model_name, pairs ("src:tgt ..."), device, eval_set, metrics,
+# cuda_cmd (cmd.sh; train_cmd when unset), and optionally threads (torch CPU threads; 0 or
+# unset: torch's default), train_sets, postfilters and vocoder (below).
+#
+# Models and pairs (stages 4-7):
+#   train_sets  "a:b[:c...] ..."  speaker sets, ONE model each, trained in
+#               exp/<model_name>_<a>_<b>[_<c>...]. Empty (the default): one set per unordered
+#               pair of $pairs, in first-seen order ("kalM:sltF sltF:kalM" -> one set kalM:sltF),
+#               so a pair recipe's experiment is exp/<model_name>_<src>_<tgt> as it always was.
+#   pairs       "src:tgt ..."  the ordered pairs to convert and evaluate; each uses the model
+#               of the FIRST set that contains both speakers. A pair in no set stops the
+#               recipe before any stage runs. vc_all_pairs "a b c" prints every ordered pair.
+#   postfilters "BUNDLE ..."  post-filter bundles applied in stage 5 to the model's output
+#               (vcgan convert --postfilter, in this order), never to the baseline.
+#   vocoder     stage 6's vocoder (vcgan synthesize --vocoder; default world), for both
+#               the model and the baseline so that they stay comparable.
+# Layout: a model that converts exactly ONE requested pair keeps the pair layout,
+# <expdir>/convert/{model,baseline}/{feats,wav} and <expdir>/eval/{none,baseline,model}.json;
+# a model that converts several pairs puts each pair one level down, in
+# <expdir>/convert/<src>_<tgt>/... and <expdir>/eval/<src>_<tgt>/... (vc_pair_dir).
 #
 # Each stage prints a banner, logs everything to exp/log/stage<N>_<name>.log (and to the
 # screen), and on success writes exp/stages/<N>_<name>.done holding the stage's
@@ -109,38 +127,174 @@ vc_stats() {  # vc_stats <set...>: per-speaker statistics of dump/<set> into dum
     done
 }
 
-vc_expdir() {  # vc_expdir <src> <tgt>: experiment directory of one speaker pair
-    echo "$vc_exp/${model_name}_$1_$2"
+_vc_error() {  # _vc_error <message>: prints "error: <message>" on stderr and fails
+    echo "error: $1" >&2
+    return 1
+}
+
+_vc_same_speakers() {  # _vc_same_speakers <set> <set>: true when both hold the same speakers
+    # Sets have no repeated speaker (vc_plan checks), so equal size + containment is equality.
+    [ "${1//[^:]/}" = "${2//[^:]/}" ] || return 1
+    local x
+    for x in ${1//:/ }; do
+        [[ ":$2:" == *":$x:"* ]] || return 1
+    done
+}
+
+_vc_find_set() {  # _vc_find_set <src> <tgt>: the first set of VC_SETS holding both speakers
+    local s
+    for s in "${VC_SETS[@]}"; do
+        if [[ ":$s:" == *":$1:"* && ":$s:" == *":$2:"* ]]; then
+            echo "$s"
+            return 0
+        fi
+    done
+    return 1
+}
+
+vc_plan() {  # vc_plan: checks $pairs and $train_sets, and resolves which model converts each pair
+    # Sets VC_PAIRS (the "src:tgt" pairs, in order), VC_SETS (the speaker sets "a:b[:c...]",
+    # in order), VC_SET_OF (pair -> its set) and VC_NPAIRS (set -> how many pairs it converts).
+    # Fails with a message naming the option on a malformed or repeated pair or set, and on
+    # a pair that no set contains. Pure bash and cheap: every helper below calls it again.
+    VC_PAIRS=() VC_SETS=()
+    declare -gA VC_SET_OF=() VC_NPAIRS=()
+    local p s t set x
+    local -A seen=()
+    for p in ${pairs:-}; do
+        [[ $p =~ ^([^:]+):([^:]+)$ ]] \
+            || _vc_error "--pairs takes source:target speaker pairs, got '$p'" || return 1
+        s=${BASH_REMATCH[1]} t=${BASH_REMATCH[2]}
+        [ "$s" != "$t" ] || _vc_error "--pairs: '$p' converts $s to itself" || return 1
+        [ -z "${seen[$p]:-}" ] || _vc_error "--pairs: '$p' is listed twice" || return 1
+        seen[$p]=1
+        VC_PAIRS+=("$p")
+    done
+    if [ -n "${train_sets:-}" ]; then
+        local -A names=() in_set=()
+        for set in $train_sets; do
+            [[ $set =~ ^[^:]+(:[^:]+)+$ ]] \
+                || _vc_error "--train_sets takes speaker sets spk1:spk2[:spk3...], got '$set'" || return 1
+            in_set=()
+            for x in ${set//:/ }; do
+                [ -z "${in_set[$x]:-}" ] || _vc_error "--train_sets: '$set' lists $x twice" || return 1
+                in_set[$x]=1
+            done
+            for s in "${VC_SETS[@]}"; do
+                ! _vc_same_speakers "$s" "$set" \
+                    || _vc_error "--train_sets: '$set' has the same speakers as '$s' (one model per set)" || return 1
+            done
+            # Speaker names with "_" could map two sets onto one experiment directory.
+            x=${set//:/_}
+            [ -z "${names[$x]:-}" ] \
+                || _vc_error "--train_sets: '$set' and '${names[$x]}' would share $vc_exp/${model_name}_$x" || return 1
+            names[$x]=$set
+            VC_SETS+=("$set")
+        done
+    else
+        for p in "${VC_PAIRS[@]}"; do
+            _vc_find_set "${p%%:*}" "${p##*:}" >/dev/null || VC_SETS+=("$p")
+        done
+    fi
+    [ "${#VC_SETS[@]}" -gt 0 ] || _vc_error "nothing to train: --pairs and --train_sets are both empty" || return 1
+    for p in "${VC_PAIRS[@]}"; do
+        set=$(_vc_find_set "${p%%:*}" "${p##*:}") \
+            || _vc_error "pair $p is in no training set (--train_sets \"${train_sets:-}\")" || return 1
+        VC_SET_OF[$p]=$set
+        VC_NPAIRS[$set]=$(( ${VC_NPAIRS[$set]:-0} + 1 ))
+    done
+}
+
+vc_all_pairs() {  # vc_all_pairs "<spk> ...": every ordered pair "a:b" of the speakers, one per line
+    local a b
+    for a in $1; do
+        for b in $1; do
+            if [ "$a" != "$b" ]; then echo "$a:$b"; fi
+        done
+    done
+}
+
+vc_train_sets() {  # vc_train_sets: the speaker sets to train (see vc_plan), one per line
+    vc_plan || return 1
+    printf '%s\n' "${VC_SETS[@]}"
+}
+
+vc_set_dir() {  # vc_set_dir <set>: experiment directory of the model of speaker set "a:b[:c...]"
+    echo "$vc_exp/${model_name}_${1//:/_}"
+}
+
+vc_set_of_pair() {  # vc_set_of_pair <src> <tgt>: the speaker set whose model converts the pair
+    vc_plan || return 1
+    _vc_find_set "$1" "$2" \
+        || _vc_error "pair $1:$2 is in no training set (--train_sets \"${train_sets:-}\")"
+}
+
+vc_expdir() {  # vc_expdir <src> <tgt>: experiment directory of the model that converts the pair
+    local set
+    set=$(vc_set_of_pair "$1" "$2") || return 1
+    vc_set_dir "$set"
+}
+
+vc_pair_dir() {  # vc_pair_dir <src> <tgt> <convert|eval>: where the pair's conversions / evaluation go
+    # The layout rule of the header: one level down per pair only when the model converts
+    # several requested pairs, so a pair model keeps <expdir>/convert and <expdir>/eval.
+    vc_plan || return 1
+    local set=${VC_SET_OF[$1:$2]:-}
+    [ -n "$set" ] || _vc_error "pair $1:$2 is not in --pairs \"${pairs:-}\"" || return 1
+    if [ "${VC_NPAIRS[$set]}" -eq 1 ]; then
+        echo "$(vc_set_dir "$set")/$3"
+    else
+        echo "$(vc_set_dir "$set")/$3/$1_$2"
+    fi
 }
 
 vc_pairs() {  # vc_pairs: the "src:tgt" pairs of $pairs, one per line, checked
-    local p
-    for p in $pairs; do
-        if [[ $p != *:* ]]; then
-            echo "error: --pairs takes source:target speaker pairs, got '$p'" >&2
-            return 1
-        fi
-        echo "$p"
-    done
+    vc_plan || return 1
+    if [ "${#VC_PAIRS[@]}" -gt 0 ]; then printf '%s\n' "${VC_PAIRS[@]}"; fi
 }
 
 vc_threads() {  # vc_threads: the --threads option of vcgan train/convert, when $threads is set
     if [ "${threads:-0}" -gt 0 ]; then echo "--threads $threads"; fi
 }
 
-vc_train() {  # vc_train: train one model per pair of $pairs with $train_conf (resumes)
+vc_bundle_checksum() {  # vc_bundle_checksum <bundle>: SHA-256 of what identifies a bundle's weights
+    # Format 2 bundles checksum their weights in manifest.yaml; format 1 ones only have model.pt.
+    local f
+    for f in "$1/manifest.yaml" "$1/model.pt" "$1"; do
+        if [ -f "$f" ]; then vc_checksum "$f"; return 0; fi
+    done
+    echo none
+}
+
+vc_check_postfilters() {  # vc_check_postfilters: every bundle of $postfilters exists
+    local b
+    for b in ${postfilters:-}; do
+        [ -e "$b" ] || _vc_error "post-filter bundle $b not found (option --postfilters)" || return 1
+    done
+}
+
+vc_train() {  # vc_train: one model per speaker set (vc_plan) with $train_conf, via ${cuda_cmd} (resumes)
     if [ ! -f "$train_conf" ]; then
         echo "error: training configuration $train_conf not found (option --train_conf)" >&2
         return 1
     fi
-    local p src tgt dir
-    for p in $(vc_pairs); do
-        src=${p%%:*} tgt=${p##*:} dir=$(vc_expdir "$src" "$tgt")
-        local dev=()
-        [ -f dump/dev/feats.scp ] && dev=(--dev-dump dump/dev)
-        echo "training $src <-> $tgt with $train_conf into $dir (log: $dir/train.log)"
-        vcgan train --config "$train_conf" --train-dump dump/train "${dev[@]}" $(vc_threads) \
-            --speakers "$src" "$tgt" --out "$dir" --device "$device" --resume
+    vc_plan || return 1
+    local set dir log dev=()
+    [ -f dump/dev/feats.scp ] && dev=(--dev-dump dump/dev)
+    for set in "${VC_SETS[@]}"; do
+        dir=$(vc_set_dir "$set")
+        log=$vc_exp/log/train_${dir##*/}.log
+        echo "training ${set//:/, } with $train_conf into $dir"
+        echo "progress: tail -f $log   (the trainer's own log: $dir/train.log)"
+        # Through ${cuda_cmd} like every other job, so that a cluster backend (cmd.sh) can
+        # put training on a GPU node.
+        if ! ${cuda_cmd:-$train_cmd} "$log" vcgan train --config "$train_conf" --train-dump dump/train \
+                "${dev[@]}" $(vc_threads) --speakers ${set//:/ } --out "$dir" --device "$device" --resume; then
+            tail -n 20 "$log" >&2
+            echo "error: training ${set//:/, } failed; full log: $log" >&2
+            return 1
+        fi
+        tail -n 6 "$log"
     done
 }
 
@@ -148,26 +302,30 @@ vc_train() {  # vc_train: train one model per pair of $pairs with $train_conf (r
 # stage 4 (another config, more iterations) replaces: they always redo every file
 # (--overwrite) rather than resume, so no result of an earlier model survives.
 vc_convert() {  # vc_convert: features of data/<eval_set>_<src> converted to <tgt>, model and baseline
-    local p src tgt dir
-    for p in $(vc_pairs); do
-        src=${p%%:*} tgt=${p##*:} dir=$(vc_expdir "$src" "$tgt")
+    vc_plan || return 1
+    vc_check_postfilters || return 1
+    local p src tgt dir out b pf=()
+    for b in ${postfilters:-}; do pf+=(--postfilter "$b"); done
+    for p in "${VC_PAIRS[@]}"; do
+        src=${p%%:*} tgt=${p##*:} dir=$(vc_set_dir "${VC_SET_OF[$p]}") out=$(vc_pair_dir "$src" "$tgt" convert)
         vc_check_data "${eval_set}_$src" "${eval_set}_$tgt"
-        echo "converting data/${eval_set}_$src to $tgt with $dir/bundle"
-        vcgan convert --model "$dir/bundle" --src-spk "$src" --tgt-spk "$tgt" --features-only -j "$nj" $(vc_threads) \
-            --overwrite "data/${eval_set}_$src/wav.scp" "$dir/convert/model/feats"
+        echo "converting data/${eval_set}_$src to $tgt with $dir/bundle${postfilters:+, post-filters: $postfilters}"
+        vcgan convert --model "$dir/bundle" "${pf[@]}" --src-spk "$src" --tgt-spk "$tgt" --features-only -j "$nj" $(vc_threads) \
+            --overwrite "data/${eval_set}_$src/wav.scp" "$out/model/feats"
         echo "statistical baseline (mean/variance of mel-cepstra, log-F0 transform) for comparison"
         vcgan convert --model "$dir/bundle" --src-spk "$src" --tgt-spk "$tgt" --features-only -j "$nj" $(vc_threads) \
-            --overwrite --baseline "data/${eval_set}_$src/wav.scp" "$dir/convert/baseline/feats"
+            --overwrite --baseline "data/${eval_set}_$src/wav.scp" "$out/baseline/feats"
     done
 }
 
-vc_synthesis() {  # vc_synthesis: waveforms of the converted features (WORLD vocoder)
-    local p src tgt dir system
-    for p in $(vc_pairs); do
-        src=${p%%:*} tgt=${p##*:} dir=$(vc_expdir "$src" "$tgt")
+vc_synthesis() {  # vc_synthesis: waveforms of the converted features ($vocoder, default WORLD)
+    vc_plan || return 1
+    local p src tgt dir out system
+    for p in "${VC_PAIRS[@]}"; do
+        src=${p%%:*} tgt=${p##*:} dir=$(vc_set_dir "${VC_SET_OF[$p]}") out=$(vc_pair_dir "$src" "$tgt" convert)
         for system in model baseline; do
-            vcgan synthesize --features "$dir/convert/$system/feats" --out "$dir/convert/$system/wav" \
-                --config "$dir/bundle/feature_config.yaml" --vocoder world -j "$nj" --overwrite
+            vcgan synthesize --features "$out/$system/feats" --out "$out/$system/wav" \
+                --config "$dir/bundle/feature_config.yaml" --vocoder "${vocoder:-world}" -j "$nj" --overwrite
         done
     done
 }
@@ -184,13 +342,14 @@ vc_link_by_sentence() {  # vc_link_by_sentence <data-dir> <speaker> <src-speaker
 }
 
 vc_evaluate() {  # vc_evaluate: MCD & co. of no conversion, the baseline and the model, per pair
-    local p src tgt dir ev system
-    for p in $(vc_pairs); do
-        src=${p%%:*} tgt=${p##*:} dir=$(vc_expdir "$src" "$tgt") ev=$(vc_expdir "$src" "$tgt")/eval
+    vc_plan || return 1
+    local p src tgt out ev system
+    for p in "${VC_PAIRS[@]}"; do
+        src=${p%%:*} tgt=${p##*:} out=$(vc_pair_dir "$src" "$tgt" convert) ev=$(vc_pair_dir "$src" "$tgt" eval)
         vc_link_by_sentence "data/${eval_set}_$tgt" "$tgt" "$src" "$ev/ref"
         vc_link_by_sentence "data/${eval_set}_$src" "$src" "$src" "$ev/src"
         for system in none baseline model; do
-            local conv="$dir/convert/$system/wav"
+            local conv="$out/$system/wav"
             [ "$system" = none ] && conv="$ev/src"
             echo "--- $src -> $tgt: $system"
             vcgan evaluate --ref "$ev/ref" --conv "$conv" --src "$ev/src" --metrics "$metrics" \
@@ -204,15 +363,43 @@ vc_evaluate() {  # vc_evaluate: MCD & co. of no conversion, the baseline and the
     done
 }
 
+vc_settings() {  # vc_settings <stage>: the options stage 4, 5, 6 or 7 depends on, one line
+    # The stage functions read these options from run.sh; passing them (with checksums of the
+    # files they name) puts them in the stage's signature, so changing one re-runs that stage
+    # and those after it. The functions themselves ignore their arguments. Stage 4 depends
+    # only on what is trained (the sets, not the pairs: converting one more pair of a trained
+    # set does not retrain it); each later stage adds its own options to the earlier ones'.
+    vc_plan || return 1
+    local s b pf=""
+    s="train_sets=${VC_SETS[*]} model_name=$model_name train_conf=$train_conf@$(vc_checksum "$train_conf")"
+    if [ "$1" -ge 5 ]; then
+        for b in ${postfilters:-}; do pf+=" $b@$(vc_bundle_checksum "$b")"; done
+        s+=" pairs=${VC_PAIRS[*]} eval_set=$eval_set postfilters=${pf# }"
+    fi
+    if [ "$1" -ge 6 ]; then
+        b=${vocoder:-world}
+        # A vocoder given as a bundle directory is identified by its weights, as a post-filter.
+        if [ -d "$b" ]; then b+="@$(vc_bundle_checksum "$b")"; fi
+        s+=" vocoder=$b"
+    fi
+    if [ "$1" -ge 7 ]; then s+=" metrics=$metrics"; fi
+    echo "$s"
+}
+
 vc_later_stages() {  # vc_later_stages: stages 4-7 of a voice-conversion recipe
-    # The stage functions read these options from run.sh; passing them (and the training
-    # config's checksum) puts them in each stage's signature, so changing one re-runs the
-    # stage and those after it. The functions themselves ignore their arguments.
-    local settings="pairs=$pairs model_name=$model_name eval_set=$eval_set train_conf=$train_conf@$(vc_checksum "$train_conf")"
+    # A bad pair or set, or a pair no set contains, stops the recipe before any work (a
+    # typo must not cost a training run); so does a missing post-filter when stage 5 runs.
+    vc_plan || exit 1
+    if [ "$stage" -le 5 ] && [ "$stop_stage" -ge 5 ]; then vc_check_postfilters || exit 1; fi
+    local settings
+    settings=$(vc_settings 4)
     vc_stage 4 train      vc_train "$settings"
+    settings=$(vc_settings 5)
     vc_stage 5 convert    vc_convert "$settings"
+    settings=$(vc_settings 6)
     vc_stage 6 synthesis  vc_synthesis "$settings"
-    vc_stage 7 evaluate   vc_evaluate "$settings" "metrics=$metrics"
+    settings=$(vc_settings 7)
+    vc_stage 7 evaluate   vc_evaluate "$settings"
 }
 
 vc_fail() {  # vc_fail <message>: a stage that cannot run in this version

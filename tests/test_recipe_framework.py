@@ -6,6 +6,8 @@ import subprocess
 import textwrap
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 RECIPES = ROOT / "recipes"
 
@@ -133,3 +135,273 @@ def test_stage_markers_rerun_and_failure(tmp_path: Path) -> None:
     (tmp_path / "conf.yaml").write_text("a: 2\n")
     r = _run([str(s), "--stop_stage", "0"], cwd=tmp_path)
     assert r.returncode == 0 and "already done" not in r.stdout
+
+
+# --- Stages 4-7 for speaker sets (issue 9): which models are trained, which model converts
+# each pair, where results go, and what makes a stage run again.
+
+def _sets_script(tmp_path: Path, pairs: str, train_sets: str, body: str) -> Path:
+    """A script that sources vc_stages.sh with these options and runs ``body``."""
+    return _script(tmp_path, f"""
+        model_name=m
+        pairs="{pairs}"
+        train_sets="{train_sets}"
+        . {RECIPES}/vc_stages.sh
+        """ + textwrap.dedent(body))
+
+
+def _lines(r: subprocess.CompletedProcess) -> list[str]:
+    assert r.returncode == 0, r.stderr
+    return r.stdout.splitlines()
+
+
+def test_default_sets_one_per_unordered_pair_in_first_seen_order(tmp_path: Path) -> None:
+    pairs = "kalM:sltF sltF:kalM espM:espF kalM:espF espF:espM"
+    s = _sets_script(tmp_path, pairs, "", """
+        vc_train_sets; echo ---
+        vc_expdir sltF kalM; vc_expdir espF espM; vc_expdir kalM espF
+        """)
+    out = _lines(_run([str(s)]))
+    sets, dirs = out[:out.index("---")], out[out.index("---") + 1:]
+    # A reversed pair reuses the set of the first-seen direction, written in that order.
+    assert sets == ["kalM:sltF", "espM:espF", "kalM:espF"]
+    assert dirs == ["exp/m_kalM_sltF", "exp/m_espM_espF", "exp/m_kalM_espF"]
+
+
+def test_explicit_sets_names_lookup_and_layout(tmp_path: Path) -> None:
+    """Each pair uses the first set holding both speakers; several pairs of one model go one
+    level down, a model of one pair keeps the pair layout that test_recipe_demo.py checks."""
+    s = _sets_script(tmp_path, "a:b b:c d:a c:d a:c", "a:b:c a:d c:d:a", """
+        vc_train_sets; echo ---
+        for p in a:b b:c d:a c:d a:c; do vc_set_of_pair ${p%:*} ${p#*:}; done; echo ---
+        vc_set_dir a:b:c; echo ---
+        for p in a:b d:a c:d; do vc_pair_dir ${p%:*} ${p#*:} convert; vc_pair_dir ${p%:*} ${p#*:} eval; done
+        """)
+    out = "\n".join(_lines(_run([str(s)]))).split("\n---\n")
+    assert out[0].split() == ["a:b:c", "a:d", "c:d:a"]
+    assert out[1].split() == ["a:b:c", "a:b:c", "a:d", "c:d:a", "a:b:c"]
+    assert out[2] == "exp/m_a_b_c"
+    assert out[3].split() == ["exp/m_a_b_c/convert/a_b", "exp/m_a_b_c/eval/a_b",
+                              "exp/m_a_d/convert", "exp/m_a_d/eval",
+                              "exp/m_c_d_a/convert", "exp/m_c_d_a/eval"]
+
+
+@pytest.mark.parametrize(("pairs", "train_sets", "message"), [
+    ("a:b x:y", "a:b c:x", 'pair x:y is in no training set (--train_sets "a:b c:x")'),
+    ("a:b a", "", "--pairs takes source:target speaker pairs, got 'a'"),
+    ("a:b:c", "", "--pairs takes source:target speaker pairs, got 'a:b:c'"),
+    ("a:a", "", "--pairs: 'a:a' converts a to itself"),
+    ("a:b a:b", "", "--pairs: 'a:b' is listed twice"),
+    ("a:b", "a", "--train_sets takes speaker sets spk1:spk2[:spk3...], got 'a'"),
+    ("a:b", "a::b", "--train_sets takes speaker sets spk1:spk2[:spk3...], got 'a::b'"),
+    ("a:b", "a:b:a", "--train_sets: 'a:b:a' lists a twice"),
+    ("a:b", "a:b:c c:b:a", "--train_sets: 'c:b:a' has the same speakers as 'a:b:c'"),
+    ("a:b", "a:b x_y:z x:y_z", "--train_sets: 'x:y_z' and 'x_y:z' would share exp/m_x_y_z"),
+    ("", "", "nothing to train"),
+])
+def test_bad_pairs_and_sets_stop_before_any_work(tmp_path: Path, pairs: str, train_sets: str,
+                                                 message: str) -> None:
+    # vc_later_stages checks before its first stage: no stage marker, no log, no command.
+    s = _sets_script(tmp_path, pairs, train_sets, """
+        stage=4 stop_stage=7 force=false conf=conf.yaml nj=1 train_conf=t.yaml device=cpu eval_set=eval metrics=mcd
+        vcgan() { echo "vcgan $*" >> calls.txt; }
+        vc_later_stages
+        """)
+    r = _run([str(s)], cwd=tmp_path)
+    assert r.returncode != 0 and f"error: {message}" in r.stderr, r.stderr
+    assert not (tmp_path / "exp").exists() and not (tmp_path / "calls.txt").exists()
+
+
+def test_vc_all_pairs_every_ordered_pair(tmp_path: Path) -> None:
+    import itertools
+    spks = ["p225", "p226", "p227", "p228"]
+    s = _sets_script(tmp_path, "", "", f'vc_all_pairs "{" ".join(spks)}"\n')
+    out = _lines(_run([str(s)]))
+    assert out == [f"{a}:{b}" for a, b in itertools.permutations(spks, 2)] and len(out) == 12
+
+
+def test_stage_settings_follow_sets_postfilters_and_vocoder(tmp_path: Path) -> None:
+    """Each stage's signature changes with the options it depends on, and only with those."""
+    pf = tmp_path / "pf"
+    pf.mkdir()
+    (pf / "manifest.yaml").write_text("format: 2\n")
+    s = _script(tmp_path, f"""
+        model_name=m pairs="a:b" train_sets="" train_conf=t.yaml eval_set=eval metrics=mcd
+        postfilters="" vocoder=world
+        . {RECIPES}/vc_stages.sh
+        show() {{ for n in 4 5 6 7; do vc_settings $n; done; echo ---; }}
+        show
+        train_sets="a:b:c"; show
+        train_sets=""; pairs="a:b b:a"; show
+        pairs="a:b"; postfilters="{pf}"; show
+        echo "format: 2 # retrained" > {pf}/manifest.yaml; show
+        vocoder=griffin-lim; show
+        """)
+    runs = [r.splitlines() for r in "\n".join(_lines(_run([str(s)], cwd=tmp_path))).split("---")[:-1]]
+    runs = [[line for line in r if line] for r in runs]
+    base, sets, pairs, postf, rebuilt, voc = runs
+
+    def changed(a: list[str], b: list[str]) -> list[int]:
+        return [n for n, x, y in zip((4, 5, 6, 7), a, b) if x != y]
+
+    assert changed(base, sets) == [4, 5, 6, 7]
+    assert changed(base, pairs) == [5, 6, 7]  # the same set a:b: no retraining
+    assert changed(base, postf) == [5, 6, 7]
+    assert changed(postf, rebuilt) == [5, 6, 7]  # the same path, another bundle
+    assert changed(rebuilt, voc) == [6, 7]
+
+
+# Test doubles at the command boundary: `vcgan` is a PATH shim and ${cuda_cmd} a script,
+# both recording their arguments (no training, no audio); vc_check_data (which runs the
+# Python validator) is replaced by a no-op.
+FAKE_CUDA = """#!/usr/bin/env bash
+echo "cuda_cmd $*" >> "$CALLS"
+while [[ $1 == --* ]]; do shift 2; done
+log=$1; shift
+mkdir -p "$(dirname "$log")"
+"$@" > "$log" 2>&1
+"""
+FAKE_VCGAN = """#!/usr/bin/env bash
+echo "vcgan $*" >> "$CALLS"
+if [ "$1" = train ]; then
+    echo "training at iteration 20 of 20"
+    if [ -n "${FAIL_TRAIN:-}" ]; then echo "RuntimeError: out of memory"; exit 3; fi
+fi
+exit 0
+"""
+LATER_STAGES = f"""
+stage=4
+stop_stage=7
+force=false
+conf=conf.yaml
+nj=1
+pairs="a:b"
+train_sets=""
+train_conf=t.yaml
+model_name=m
+device=cpu
+threads=0
+eval_set=eval
+metrics=mcd
+postfilters=""
+vocoder=world
+. {RECIPES}/parse_options.sh
+. {RECIPES}/vc_stages.sh
+vc_check_data() {{ :; }}
+vc_later_stages
+"""
+
+
+@pytest.fixture
+def later(tmp_path: Path):
+    """Runs stages 4-7 in tmp_path with test doubles; returns (run, calls) callables."""
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    for name, text in (("fake_cuda", FAKE_CUDA), ("vcgan", FAKE_VCGAN)):
+        (bin_ / name).write_text(text)
+        (bin_ / name).chmod(0o755)
+    for f in ("conf.yaml", "t.yaml"):
+        (tmp_path / f).write_text("x: 1\n")
+    for spk in "abc":
+        d = tmp_path / "data" / f"eval_{spk}"
+        d.mkdir(parents=True)
+        (tmp_path / f"{spk}_s1.wav").write_text("")
+        (d / "wav.scp").write_text(f"{spk}_s1 {tmp_path}/{spk}_s1.wav\n")
+    s = _script(tmp_path, LATER_STAGES)
+    calls = tmp_path / "calls.txt"
+    env = {"PATH": f"{bin_}:/usr/bin:/bin", "CALLS": str(calls), "cuda_cmd": f"{bin_}/fake_cuda --gpu 1",
+           "train_cmd": "false"}
+
+    def run(*args: str, **extra: str) -> subprocess.CompletedProcess:
+        calls.unlink(missing_ok=True)
+        return subprocess.run([str(s), *args], cwd=tmp_path, capture_output=True, text=True,
+                              env={**env, **extra}, timeout=120)
+
+    def recorded() -> list[str]:
+        return calls.read_text().splitlines() if calls.exists() else []
+
+    return run, recorded
+
+
+def test_later_stages_train_a_set_through_cuda_cmd_and_convert_its_pairs(later, tmp_path: Path) -> None:
+    run, recorded = later
+    pf = tmp_path / "pf"
+    pf.mkdir()
+    r = run("--pairs", "a:b b:a", "--postfilters", f"{pf}")
+    assert r.returncode == 0, r.stdout + r.stderr
+    calls = recorded()
+    # One model for both directions, trained through ${cuda_cmd} with its own log.
+    log = "exp/log/train_m_a_b.log"
+    assert calls[0] == (f"cuda_cmd --gpu 1 {log} vcgan train --config t.yaml --train-dump dump/train "
+                        "--speakers a b --out exp/m_a_b --device cpu --resume")
+    assert calls[1].startswith("vcgan train --config t.yaml")
+    assert sum(c.startswith("vcgan train") for c in calls) == 1
+    assert f"tail -f {log}" in r.stdout and "exp/m_a_b/train.log" in r.stdout
+    assert "training at iteration 20 of 20" in r.stdout  # the log's last lines, when done
+    # Two pairs of one model: each pair one level down; post-filters on the model only.
+    convert = [c for c in calls if c.startswith("vcgan convert")]
+    model = [c for c in convert if "--baseline" not in c]
+    baseline = [c for c in convert if "--baseline" in c]
+    assert [c.split()[-1] for c in model] == ["exp/m_a_b/convert/a_b/model/feats",
+                                              "exp/m_a_b/convert/b_a/model/feats"]
+    assert all(f"--model exp/m_a_b/bundle --postfilter {pf} " in c for c in model)
+    assert [c.split()[-1] for c in baseline] == ["exp/m_a_b/convert/a_b/baseline/feats",
+                                                 "exp/m_a_b/convert/b_a/baseline/feats"]
+    assert not any("--postfilter" in c for c in baseline)
+    synth = [c for c in calls if c.startswith("vcgan synthesize")]
+    assert len(synth) == 4 and all("--vocoder world" in c for c in synth)
+    assert any("--json exp/m_a_b/eval/b_a/model.json" in c for c in calls)
+
+    # Nothing changed: nothing runs. Another vocoder: stages 6-7 only.
+    r = run("--pairs", "a:b b:a", "--postfilters", f"{pf}")
+    assert r.returncode == 0 and r.stdout.count("already done") == 4 and recorded() == []
+    r = run("--pairs", "a:b b:a", "--postfilters", f"{pf}", "--vocoder", "griffin-lim")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "stage 4: train: already done" in r.stdout and "stage 5: convert: already done" in r.stdout
+    assert {c.split()[1] for c in recorded()} == {"synthesize", "evaluate", "report"}
+    assert all("--vocoder griffin-lim" in c for c in recorded() if "synthesize" in c)
+
+
+def test_later_stages_set_of_three_keeps_pair_layout_and_reports_training_failure(later) -> None:
+    run, recorded = later
+    r = run("--train_sets", "a:b:c")
+    assert r.returncode == 0, r.stdout + r.stderr
+    calls = recorded()
+    assert "--speakers a b c --out exp/m_a_b_c" in calls[0]
+    # One requested pair: today's layout (<expdir>/convert/model, <expdir>/eval/model.json).
+    assert any(c.endswith("exp/m_a_b_c/convert/model/feats") for c in calls)
+    assert any("--json exp/m_a_b_c/eval/model.json" in c for c in calls)
+    assert not any("--postfilter" in c for c in calls)
+
+    r = run("--train_sets", "b:c:a", FAIL_TRAIN="1")
+    assert r.returncode != 0
+    out = r.stdout + r.stderr  # vc_stage puts a stage's stderr into its log and on the screen
+    assert "RuntimeError: out of memory" in out  # the end of the training log
+    assert "error: training b, c, a failed; full log: exp/log/train_m_b_c_a.log" in out
+    assert "stage 4: train FAILED" in r.stderr
+    assert not any(c.startswith("vcgan convert") for c in recorded())
+
+
+def test_missing_postfilter_stops_before_training(later, tmp_path: Path) -> None:
+    run, recorded = later
+    r = run("--postfilters", "nowhere/pf")
+    assert r.returncode != 0
+    assert "error: post-filter bundle nowhere/pf not found (option --postfilters)" in r.stderr
+    assert recorded() == [] and not (tmp_path / "exp").exists()
+
+
+RECIPE_DIRS = sorted(p.parent for p in (ROOT / "egs").glob("*/*/run.sh"))
+
+
+@pytest.mark.parametrize("recipe", RECIPE_DIRS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_recipe_run_sh_parses_and_lists_its_options(recipe: Path) -> None:
+    r = _run(["bash", "-n", "run.sh"], cwd=recipe)
+    assert r.returncode == 0, r.stderr
+    r = _run(["./run.sh", "--help"], cwd=recipe)
+    assert r.returncode == 0, r.stderr
+    assert "--stage" in r.stdout and "--stop_stage" in r.stdout
+    if "vc_later_stages" in (recipe / "run.sh").read_text():
+        options = {line.split()[0]: line for line in r.stdout.splitlines() if line.startswith("  --")}
+        for name in ("--train_sets", "--postfilters", "--vocoder", "--pairs"):
+            # Every option has its help text after the current value.
+            assert name in options and options[name].split("]", 1)[1].strip(), (name, r.stdout)

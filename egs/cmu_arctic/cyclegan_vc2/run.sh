@@ -13,13 +13,16 @@ src_spks="bdl rms"        # source speakers (male; train on the first half of th
 trg_spks="slt clb"        # target speakers (female; train on the second half: non-parallel)
 n_dev=50                 # parallel dev sentences
 n_eval=50                # parallel eval sentences
-pairs="bdl:slt rms:clb"  # source:target pairs to train and evaluate (one model each)
+pairs="bdl:slt rms:clb"  # source:target pairs to convert and evaluate (each with the first training set holding both)
+train_sets=""            # speaker sets spk1:spk2[:spk3...] to train, one model each ("": one per pair of --pairs, both directions)
 train_conf=conf/cyclegan_vc2.yaml  # training config (the paper's settings)
-model_name=cyclegan_vc2  # experiment directories: exp/<model_name>_<src>_<tgt>
+model_name=cyclegan_vc2  # experiment directories: exp/<model_name>_<spk1>_<spk2>[_<spk3>...], one per training set
 device=auto              # cpu, cuda or auto (GPU when present)
 threads=0                # torch CPU threads of training and conversion (0: one per core; 1 when jobs share the cores)
 eval_set=eval            # data/<eval_set>_<spk> is converted and evaluated
 metrics=mcd,f0,gv,sim,mos  # vcgan evaluate metrics (sim: speaker similarity; mos: DNSMOS naturalness proxy)
+postfilters=""           # post-filter bundle directories applied in order to the model's conversions (stage 5; not the baseline)
+vocoder=world            # stage 6 vocoder, a name vcgan synthesize --vocoder takes (world: the WORLD features the model converts)
 sets="train dev eval"    # data sets whose features are extracted (drop dev with --n_dev 0)
 
 . ./path.sh

@@ -12,13 +12,16 @@ corpus=../../../corpora/demo  # demo corpus directory, built by stage 0
 n_sentences=100          # sentences per speaker in the demo corpus (1..100; e.g. 8 for a quick test)
 src_spks="kalM espM"     # source speakers (train on the first half of the training sentences)
 trg_spks="sltF espF"     # target speakers (train on the second half: non-parallel)
-pairs="kalM:sltF"        # source:target pairs to train and evaluate (one model each)
+pairs="kalM:sltF"        # source:target pairs to convert and evaluate (each with the first training set holding both)
+train_sets=""            # speaker sets spk1:spk2[:spk3...] to train, one model each ("": one per pair of --pairs, both directions)
 train_conf=conf/cyclegan_vc.yaml  # training config (reduced for CPU: see the file; paper sizes in egs/vcc2016)
-model_name=cyclegan_vc   # experiment directories: exp/<model_name>_<src>_<tgt>
+model_name=cyclegan_vc   # experiment directories: exp/<model_name>_<spk1>_<spk2>[_<spk3>...], one per training set
 device=auto              # cpu, cuda or auto (GPU when present)
 threads=0                # torch CPU threads of training and conversion (0: one per core; 1 when jobs share the cores)
 eval_set=eval            # data/<eval_set>_<spk> is converted and evaluated
 metrics=mcd,f0,gv,sim,mos  # vcgan evaluate metrics (sim: speaker similarity; mos: DNSMOS naturalness proxy)
+postfilters=""           # post-filter bundle directories applied in order to the model's conversions (stage 5; not the baseline)
+vocoder=world            # stage 6 vocoder, a name vcgan synthesize --vocoder takes (world: the WORLD features the model converts)
 
 . ./path.sh
 . ./cmd.sh

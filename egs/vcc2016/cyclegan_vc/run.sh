@@ -12,13 +12,16 @@ db_root=downloads        # corpus directory: stage 0 downloads and extracts VCC2
 src_spks="SF1 SM1"        # source speakers (train on the first half of the training sentences)
 trg_spks="TF2 TM3"        # target speakers (train on the second half: non-parallel)
 n_dev=10                 # training sentences held out as the parallel dev set
-pairs="SF1:TF2 SF1:TM3 SM1:TF2 SM1:TM3"  # source:target pairs to train and evaluate (one model each)
+pairs="SF1:TF2 SF1:TM3 SM1:TF2 SM1:TM3"  # source:target pairs to convert and evaluate (each with the first training set holding both)
+train_sets=""            # speaker sets spk1:spk2[:spk3...] to train, one model each ("": one per pair of --pairs, both directions)
 train_conf=conf/cyclegan_vc.yaml  # training config (the paper's settings)
-model_name=cyclegan_vc  # experiment directories: exp/<model_name>_<src>_<tgt>
+model_name=cyclegan_vc  # experiment directories: exp/<model_name>_<spk1>_<spk2>[_<spk3>...], one per training set
 device=auto              # cpu, cuda or auto (GPU when present)
 threads=0                # torch CPU threads of training and conversion (0: one per core; 1 when jobs share the cores)
 eval_set=eval            # data/<eval_set>_<spk> is converted and evaluated
 metrics=mcd,f0,gv,sim,mos  # vcgan evaluate metrics (sim: speaker similarity; mos: DNSMOS naturalness proxy)
+postfilters=""           # post-filter bundle directories applied in order to the model's conversions (stage 5; not the baseline)
+vocoder=world            # stage 6 vocoder, a name vcgan synthesize --vocoder takes (world: the WORLD features the model converts)
 sets="train dev eval"    # data sets whose features are extracted (drop dev with --n_dev 0)
 
 . ./path.sh

@@ -12,13 +12,16 @@ db_root=downloads        # corpus directory: stage 0 downloads and extracts VCC2
 src_spks="VCC2SF3 VCC2SM3"  # source speakers (spoke task, as in the CycleGAN-VC2 paper)
 trg_spks="VCC2TF1 VCC2TM1"  # target speakers
 n_dev=5                  # last training utterances per speaker held out as dev (0: none, as in the paper)
-pairs="VCC2SF3:VCC2TF1 VCC2SF3:VCC2TM1 VCC2SM3:VCC2TF1 VCC2SM3:VCC2TM1"  # source:target pairs to train and evaluate (one model each)
+pairs="VCC2SF3:VCC2TF1 VCC2SF3:VCC2TM1 VCC2SM3:VCC2TF1 VCC2SM3:VCC2TM1"  # source:target pairs to convert and evaluate (each with the first training set holding both)
+train_sets=""            # speaker sets spk1:spk2[:spk3...] to train, one model each ("": one per pair of --pairs, both directions)
 train_conf=conf/cyclegan_vc2.yaml  # training config (the paper's settings)
-model_name=cyclegan_vc2  # experiment directories: exp/<model_name>_<src>_<tgt>
+model_name=cyclegan_vc2  # experiment directories: exp/<model_name>_<spk1>_<spk2>[_<spk3>...], one per training set
 device=auto              # cpu, cuda or auto (GPU when present)
 threads=0                # torch CPU threads of training and conversion (0: one per core; 1 when jobs share the cores)
 eval_set=eval            # data/<eval_set>_<spk> is converted and evaluated
 metrics=mcd,f0,gv,sim,mos  # vcgan evaluate metrics (sim: speaker similarity; mos: DNSMOS naturalness proxy)
+postfilters=""           # post-filter bundle directories applied in order to the model's conversions (stage 5; not the baseline)
+vocoder=world            # stage 6 vocoder, a name vcgan synthesize --vocoder takes (world: the WORLD features the model converts)
 sets="train dev eval"    # data sets whose features are extracted (drop dev with --n_dev 0)
 
 . ./path.sh
