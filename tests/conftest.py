@@ -64,3 +64,22 @@ def make_two_speaker_wavs(root: Path, x: np.ndarray, fs: int, n_parts: int = 3) 
             sf.write(p, sig[i * n:(i + 1) * n], fs)
             utts[f"{spk}_{i}"] = (spk, str(p))
     return utts
+
+
+def write_format1_bundle(path: Path, config: dict, speakers: list[str], generators: dict, feature_config,
+                         stats: dict, iteration: int = 0) -> Path:
+    """A bundle in format 1, written as vcgan wrote bundles before format 2 (``model.pt`` with
+    the task, config, speakers and generators; ``config.yaml``; ``feature_config.yaml``;
+    ``stats/<spk>.npz``), for the tests that format-1 bundles still load and convert."""
+    import torch
+    import yaml
+
+    path.mkdir(parents=True)
+    torch.save({"format": 1, "task": "cyclegan", "config": config, "speakers": speakers,
+                "generators": generators, "iteration": iteration}, path / "model.pt")
+    (path / "config.yaml").write_text(yaml.safe_dump({"task": "cyclegan", "speakers": speakers,
+                                                      "iteration": iteration, "config": config}))
+    feature_config.save(path / "feature_config.yaml")
+    for spk in speakers:
+        stats[spk].save(path / "stats" / f"{spk}.npz")
+    return path

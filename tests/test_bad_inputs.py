@@ -25,7 +25,7 @@ from vcgan.features import FeatureConfig, SpeakerStats
 from vcgan.utils.npz import CorruptFileError
 
 CFG = FeatureConfig(sample_rate=16000, mcep_dim=24, f0_method="dio", f0_range_auto=False)
-TINY_MODEL = {"model": "cyclegan_vc2", "mcep_dim": 24, "crop_frames": 32, "n_iterations": 2, "decay_start": 1,
+TINY_MODEL = {"model": "cyclegan_vc2", "crop_frames": 32, "n_iterations": 2, "decay_start": 1,
               "identity_iterations": 1, "generator": {"base_channels": 8, "res_channels": 8, "n_res_blocks": 1},
               "discriminator": {"base_channels": 8}}
 
@@ -252,23 +252,37 @@ def test_stats_on_an_empty_dump_says_so(wavs, tmp_path, capsys):
 
 
 # ------------------------------------------------------------------------- bundles
-@pytest.fixture(scope="module")
-def bundle(tmp_path_factory):
-    """An untrained tiny CycleGAN-VC2 bundle for speakers a and b."""
-    from vcgan.models.cyclegan_config import CycleGANConfig
-    from vcgan.models.cyclegan_task import CycleGANTask
+def _untrained_parts():
+    from vcgan.tasks.cyclegan import CycleGANConfig, CycleGANTask
     torch.manual_seed(0)
-    task = CycleGANTask(CycleGANConfig.from_dict(TINY_MODEL), "cpu")
+    task = CycleGANTask(CycleGANConfig.from_dict(TINY_MODEL), 24, "cpu")
     gens = {d: {k: v.detach().clone() for k, v in task.modules()[f"generator_{d}"].state_dict().items()}
             for d in ("a2b", "b2a")}
     stats = {s: SpeakerStats(s, mean={"mcep": np.zeros(24, np.float32)}, std={"mcep": np.ones(24, np.float32)},
                              logf0_mean=np.log(110.0 * (1 + k)), logf0_std=0.2, f0_floor=60.0, f0_ceil=400.0,
                              n_frames=100, n_voiced=80)
              for k, s in enumerate("ab")}
+    return task, gens, stats
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    """An untrained tiny CycleGAN-VC2 bundle (format 2) for speakers a and b."""
+    from vcgan.bundle import Component
+    task, gens, stats = _untrained_parts()
     path = tmp_path_factory.mktemp("bundle") / "bundle"
-    Bundle(task="cyclegan", config=task.cfg.to_dict(), speakers=["a", "b"], generators=gens,
-           feature_config=CFG, stats=stats).save(path)
+    Bundle(speakers=["a", "b"], stats=stats, feature_config=CFG,
+           converter=Component("cyclegan", task.cfg.to_dict(), gens)).save(path)
     return path
+
+
+@pytest.fixture(scope="module")
+def bundle_v1(tmp_path_factory):
+    """The same, written in format 1 (``model.pt``), as vcgan wrote bundles before format 2."""
+    from conftest import write_format1_bundle
+    task, gens, stats = _untrained_parts()
+    return write_format1_bundle(tmp_path_factory.mktemp("bundle1") / "bundle", {**task.cfg.to_dict(), "mcep_dim": 24},
+                                ["a", "b"], gens, CFG, stats)
 
 
 def _copy(bundle, tmp_path):
@@ -287,8 +301,25 @@ def test_convert_wav_scp_pipe_entry_equals_the_file(bundle, wavs, tmp_path):
 
 
 @pytest.mark.parametrize("how", ["truncated", "garbage", "empty", "text"])
-def test_damaged_model_file_named(bundle, tmp_path, capsys, wavs, how):
+def test_damaged_weights_file_named(bundle, tmp_path, capsys, wavs, how):
+    """Format 2: the manifest's checksum tells a damaged weights file before torch reads it."""
     b = _copy(bundle, tmp_path)
+    weights = b / "converter.pt"
+    data = weights.read_bytes()
+    weights.write_bytes({"truncated": data[:len(data) // 2], "empty": b"",
+                         "garbage": np.random.default_rng(0).bytes(4096),
+                         "text": "model: cyclegan\n\xff\xfe weights\n".encode("latin-1")}[how])
+    with pytest.raises(ValueError, match="checksum differs from the manifest's: the file is damaged") as e:
+        Bundle.load(b)
+    assert str(weights) in str(e.value)
+    assert main(["convert", "--model", str(b), str(wavs["paths"][0]), str(tmp_path / "o.wav")]) == 2
+    assert f"vcgan convert: error: {weights}: checksum differs" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("how", ["truncated", "garbage", "empty", "text"])
+def test_damaged_model_file_named(bundle_v1, tmp_path, capsys, wavs, how):
+    """Format 1 has no checksum: torch's failure becomes an error naming the file."""
+    b = _copy(bundle_v1, tmp_path)
     model = b / "model.pt"
     data = model.read_bytes()
     model.write_bytes({"truncated": data[:len(data) // 2], "empty": b"",
@@ -316,7 +347,12 @@ def test_bundle_missing_or_damaged_parts_named(bundle, tmp_path):
     (b / "stats" / "b.npz").write_bytes((bundle / "stats" / "b.npz").read_bytes()[:100])
     with pytest.raises(CorruptFileError, match="b.npz: damaged .npz archive"):
         Bundle.load(b)
+    Bundle.load(bundle)  # the intact one loads
+
+
+def test_format1_model_file_of_another_kind_named(bundle_v1, tmp_path):
+    b = _copy(bundle_v1, tmp_path)
     torch.save([1, 2], b / "model.pt")
     with pytest.raises(ValueError, match=r"model.pt: not a vcgan model file \(holds a list"):
         Bundle.load(b)
-    Bundle.load(bundle)  # the intact one loads
+    Bundle.load(bundle_v1)

@@ -16,11 +16,11 @@ from vcgan.bin.cli import main
 from vcgan.data.dump import CONFIG_FILE, FEATS_SCP, write_features
 from vcgan.data.kaldi import write_table
 from vcgan.features.config import FeatureConfig
-from vcgan.models.cyclegan_config import CycleGANConfig
-from vcgan.train.cyclegan import TrainingConfig
+from vcgan.tasks.cyclegan import CycleGANConfig
+from vcgan.train.config import TrainingConfig
 from vcgan.utils.config import ConfigError, from_dict, load_yaml
 
-TINY_MODEL = {"model": "cyclegan_vc2", "mcep_dim": 24, "generator": {"base_channels": 8, "res_channels": 8,
+TINY_MODEL = {"model": "cyclegan_vc2", "generator": {"base_channels": 8, "res_channels": 8,
               "n_res_blocks": 1}, "discriminator": {"base_channels": 8}, "crop_frames": 32, "n_iterations": 4,
               "decay_start": 2, "identity_iterations": 2}
 
@@ -115,13 +115,23 @@ def test_non_plain_yaml_values_refused(tmp_path):
             FeatureConfig.from_yaml(path)
 
 
+def test_unknown_or_missing_family_is_named(tmp_path):
+    path = _training_yaml(tmp_path, "task: stargan_vc9\nmodel: {}\n")
+    with pytest.raises(ConfigError, match=r"task: unknown model family 'stargan_vc9'; known: \[.*'cyclegan'"):
+        _load_training(path)
+    path = _training_yaml(tmp_path, "model: {}\n")
+    with pytest.raises(ConfigError, match="task: missing; name the model family"):
+        _load_training(path)
+
+
 # ------------------------------------------------------------------------- ranges
 @pytest.mark.parametrize("text, message", [
     ("model: {model: cyclegan_vc2, crop_frames: 30}",
      "model.crop_frames: the cyclegan_vc2 generator needs a multiple of 4 frames of at least 8, got 30"),
     ("model: {crop_frames: 0}", "model.crop_frames must be at least 1, got 0"),
     ("model: {n_iterations: 0, decay_start: 0}", "model.n_iterations must be at least 1, got 0"),
-    ("model: {mcep_dim: 1}", "model.mcep_dim must be at least 2 (c0 and one coefficient), got 1"),
+    ("model: {mcep_dim: 24}", "model.mcep_dim: not a model setting; the number of mel-cepstra comes from the "
+                              "feature config of the dump (its mcep_dim)"),
     ("model: {lr_discriminator: 0}", "model.lr_discriminator must be positive, got 0.0"),
     ("model: {seed: -1}", "model.seed must be in [0, 2**32), got -1"),
     ("model: {adversarial_loss: wgan}", "model.adversarial_loss: unknown adversarial loss 'wgan'"),
@@ -181,7 +191,7 @@ def test_every_recipe_config_still_loads_with_the_same_values(path):
     assert load_yaml(path) == raw  # no 1e-4 style numbers there: nothing changes meaning
     if "task" in raw:
         cfg = TrainingConfig.from_dict(load_yaml(path), where=path)
-        model = cfg.model_config(path)
+        model = cfg.model_config()
         for key, value in _numbers(raw).items():
             got = _lookup(model, key[len("model."):]) if key.startswith("model.") else _lookup(cfg, key)
             assert got == value and type(got) in (type(value), float), key
@@ -223,7 +233,7 @@ def _train(tmp_path, dump, model: dict, *speakers: str) -> int:
 def test_train_refuses_the_same_speaker_twice(tmp_path, capsys):
     # Nothing else is needed: the pair is checked before the config or the dump are read.
     assert _train(tmp_path, tmp_path / "no_dump", TINY_MODEL, "kalM", "kalM") == 2
-    assert "vcgan train: error: --speakers: give two different speakers, got kalM kalM" in capsys.readouterr().err
+    assert "vcgan train: error: --speakers: a speaker given twice: kalM kalM" in capsys.readouterr().err
     assert not (tmp_path / "exp").exists()
 
 

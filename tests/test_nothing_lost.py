@@ -66,7 +66,8 @@ def test_outputs_get_the_mode_of_a_plain_open(trained, tmp_path, umask, file_mod
         assert _mode(tmp_path / f) == file_mode, f
     assert _mode(ckpt) == file_mode
     assert _mode(tmp_path / "bundle") == dir_mode
-    assert _mode(tmp_path / "bundle" / "model.pt") == file_mode
+    assert _mode(tmp_path / "bundle" / "converter.pt") == file_mode
+    assert _mode(tmp_path / "bundle" / "manifest.yaml") == file_mode
     assert _mode(tmp_path / "bundle" / "stats") == dir_mode
 
 

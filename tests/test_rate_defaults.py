@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import types
 
 import numpy as np
 import pytest
@@ -84,15 +83,27 @@ def test_features_have_the_rate_default_number_of_coefficients(arctic):
     assert fs == 16000 and feats["mcep"].shape[1] == 25
 
 
-def test_training_checks_the_dump_dimension_in_force(tmp_path):
-    from vcgan.models.cyclegan_config import CycleGANConfig
-    from vcgan.train.cyclegan import check_dump
+def test_model_dimension_comes_from_the_feature_config_alone():
+    """The model config holds no feature dimension (it would be a second place for it); the
+    network is built for the feature config's number in force (25 at 16 kHz when unset)."""
+    from vcgan.bundle import Bundle, Component
+    from vcgan.conversion import ConversionChain
+    from vcgan.features.stats import SpeakerStats
+    from vcgan.tasks.cyclegan import CycleGANConfig, CycleGANTask
     from vcgan.utils.config import ConfigError
 
-    dump = types.SimpleNamespace(speakers=["a", "b"], root=tmp_path, config=FeatureConfig(sample_rate=16000))
-    check_dump(dump, ["a", "b"], CycleGANConfig.from_dict({"model": "cyclegan_vc2", "mcep_dim": 25}))
-    with pytest.raises(ConfigError, match="holds 25-dim"):
-        check_dump(dump, ["a", "b"], CycleGANConfig.from_dict({"model": "cyclegan_vc2", "mcep_dim": 35}))
+    with pytest.raises(ConfigError, match="mcep_dim: not a model setting"):
+        CycleGANConfig.from_dict({"model": "cyclegan_vc2", "mcep_dim": 25})
+    cfg = FeatureConfig(sample_rate=16000)
+    model = CycleGANConfig.from_dict({"model": "cyclegan_vc2", "generator": {"base_channels": 4, "res_channels": 4,
+                                                                            "n_res_blocks": 1}})
+    task = CycleGANTask(model, cfg.n_mcep)
+    gens = {d: task.modules()[f"generator_{d}"].state_dict() for d in ("a2b", "b2a")}
+    stats = {s: SpeakerStats(s, mean={"mcep": np.zeros(25, np.float32)}, std={"mcep": np.ones(25, np.float32)})
+             for s in "AB"}
+    chain = ConversionChain(Bundle(["A", "B"], stats, cfg, converter=Component("cyclegan", model.to_dict(), gens)))
+    z = chain.converter.mcep_map("A", "B")(np.zeros((16, 25), np.float32))
+    assert z.shape == (16, 25)
 
 
 # ----------------------------------------------------------------------------- analyze-synthesize
@@ -158,7 +169,7 @@ def test_evaluate_records_the_resolved_dimension(arctic_path, tmp_path, caplog):
 def test_bundle_keeps_its_rate_and_resamples_other_input(arctic_path, tmp_path):
     from vcgan.audio import AudioWarning
     from vcgan.bundle import Bundle
-    from vcgan.conversion import VoiceConverter
+    from vcgan.conversion import ConversionChain
     from vcgan.features.extract import analyze_file
     from vcgan.features.stats import compute_speaker_stats
 
@@ -166,12 +177,11 @@ def test_bundle_keeps_its_rate_and_resamples_other_input(arctic_path, tmp_path):
     with pytest.warns(AudioWarning, match="resampled from 16000 Hz to 22050 Hz"):
         feats = analyze_file(arctic_path, cfg)
     stats = {s: compute_speaker_stats(s, [feats], (cfg.f0_floor, cfg.f0_ceil)) for s in ("A", "B")}
-    Bundle(task="cyclegan", config={"model": "cyclegan_vc2", "mcep_dim": 35}, speakers=["A", "B"],
-           generators={}, feature_config=cfg, stats=stats).save(tmp_path / "bundle")
+    Bundle(speakers=["A", "B"], stats=stats, feature_config=cfg).save(tmp_path / "bundle")
     bundle = Bundle.load(tmp_path / "bundle")
     assert bundle.feature_config.mcep_dim is None and bundle.feature_config.n_mcep == 35
     out = tmp_path / "conv.wav"
     with pytest.warns(AudioWarning, match="resampled from 16000 Hz to 22050 Hz"):
-        VoiceConverter(bundle, baseline=True).convert_file(arctic_path, out, "A", "B")
+        ConversionChain(bundle, baseline=True).convert_file(arctic_path, out, "A", "B")
     assert sf.info(str(out)).samplerate == 22050
     assert np.isfinite(sf.read(str(out))[0]).all()

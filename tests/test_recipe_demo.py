@@ -97,7 +97,7 @@ def test_train_convert_synthesize_evaluate(recipe: Path) -> None:
     r = _run(recipe, "--stage", "4", "--train_conf", "conf/cyclegan_vc2_tiny.yaml", "--device", "cpu")
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     exp = recipe / "exp" / "cyclegan_vc2_kalM_sltF"
-    assert (exp / "bundle" / "model.pt").is_file()
+    assert (exp / "bundle" / "manifest.yaml").is_file() and (exp / "bundle" / "converter.pt").is_file()
     eval_utts = (recipe / "data" / "eval_kalM" / "wav.scp").read_text().splitlines()
     for system in ("model", "baseline"):
         wavs = sorted((exp / "convert" / system / "wav").glob("*.wav"))

@@ -12,15 +12,15 @@ import yaml
 from conftest import REPO, make_two_speaker_wavs, write_data_dir
 from vcgan.bin.cli import main
 from vcgan.bundle import Bundle
-from vcgan.conversion import VoiceConverter, convert_streams
+from vcgan.conversion import ConversionChain, convert_streams
 from vcgan.data.crops import CropSampler
 from vcgan.features import FeatureConfig
-from vcgan.models.cyclegan_task import CycleGANTask
+from vcgan.tasks.cyclegan import CycleGANTask
 from vcgan.train.checkpoint import list_checkpoints, load_checkpoint
 
 TINY = {
     "task": "cyclegan",
-    "model": {"model": "cyclegan_vc2", "mcep_dim": 24, "generator": {"base_channels": 8, "res_channels": 8,
+    "model": {"model": "cyclegan_vc2", "generator": {"base_channels": 8, "res_channels": 8,
               "n_res_blocks": 1}, "discriminator": {"base_channels": 8}, "crop_frames": 32, "n_iterations": 6,
               "decay_start": 3, "identity_iterations": 2},
     "trainer": {"checkpoint_interval": 3, "keep_checkpoints": 2, "log_interval": 1, "validation_interval": 3,
@@ -91,7 +91,7 @@ def test_training_writes_checkpoints_logs_and_bundle(trained):
     assert set(bundle.stats) == {"low", "high"} and bundle.feature_config.sample_rate == 16000
     state = load_checkpoint(ckpts[-1][1])
     for d in ("a2b", "b2a"):
-        for k, v in bundle.generators[d].items():
+        for k, v in bundle.converter.weights[d].items():
             torch.testing.assert_close(v, state["task"]["modules"][f"generator_{d}"][k], rtol=0, atol=0)
 
 
@@ -122,9 +122,9 @@ def test_iterations_override_scales_schedule_and_resume_extends_a_run(dumps, tmp
     """--iterations keeps the config's proportions (decay start, identity-loss span); a finished
     run resumed with more iterations continues from its checkpoint under the longer schedule,
     while any other change of settings is refused."""
-    import argparse
-    from vcgan.bin.train import resolved_config
-    cfg = resolved_config(argparse.Namespace(config=str(dumps["config"]), iterations=600, seed=None))
+    from vcgan.train.config import TrainingConfig
+    from vcgan.train.run import with_schedule
+    cfg = with_schedule(TrainingConfig.from_yaml(dumps["config"]), 600)
     m = cfg.model_config()
     assert (m.n_iterations, m.decay_start, m.identity_iterations) == (600, 300, 200)  # from 6, 3, 2
 
@@ -185,7 +185,7 @@ def test_convert_cli_file_directory_and_bad_input(dumps, trained, tmp_path):
 
 
 def test_conversion_denormalizes_with_target_statistics(trained):
-    conv = VoiceConverter(trained / "bundle")
+    conv = ConversionChain(trained / "bundle")
     low, high = conv.bundle.stats["low"], conv.bundle.stats["high"]
     # Source features exactly at the source mean normalise to 0; with an identity "network"
     # they must come out at the *target* mean, and log F0 at the target's geometric mean.
@@ -198,7 +198,7 @@ def test_conversion_denormalizes_with_target_statistics(trained):
     # The bundle's converter goes through the generator and the same denormalisation.
     real = conv.convert_features(feats, "low", "high")
     z = (real["mcep"] - high.mean["mcep"]) / high.std["mcep"]
-    gen_out = conv.mcep_map("low", "high")(np.zeros((16, 24), dtype=np.float32))
+    gen_out = conv.converter.mcep_map("low", "high")(np.zeros((16, 24), dtype=np.float32))
     np.testing.assert_allclose(z, gen_out, atol=1e-4)
 
 
@@ -240,7 +240,7 @@ def test_cyclegan_vc1_recipe_config_trains_and_converts_short_input(dumps, tmp_p
     out = tmp_path / "vc1"
     assert main(["train", "--config", str(tmp_path / "vc1.yaml"), "--train-dump", str(dumps["train"]),
                  "--speakers", "high", "low", "--out", str(out), "--device", "cpu", "--no-progress"]) == 0
-    assert Bundle.load(out / "bundle").config["model"] == "cyclegan_vc"
+    assert Bundle.load(out / "bundle").converter.config["model"] == "cyclegan_vc"
     x, fs = sf.read(dumps["wavs"]["high_0"])
     short = x[4000:4000 + 1500]  # 94 ms: 19 frames
     sf.write(tmp_path / "short.wav", short, fs)

@@ -13,7 +13,7 @@ utterances of:
   the source speaker's F0 range, as conversion uses it), WORLD synthesis
   (:func:`vcgan.vocoders.world.world_vocode`) and writing the wav: what conversion costs
   without any model;
-* :meth:`vcgan.conversion.VoiceConverter.convert_file` (to a wav) with the statistical
+* :meth:`vcgan.conversion.ConversionChain.convert_file` (to a wav) with the statistical
   baseline, the ``--bundle`` model (e.g. the demo's), and a paper-size CycleGAN-VC2 generator
   (``CycleGANConfig.paper("cyclegan_vc2")`` widths at the bundle's feature dimension, random
   weights: speed does not depend on them);
@@ -83,8 +83,8 @@ def synthetic_bundle(files: list[str], feature_yaml: Path):
     a = compute_speaker_stats("A", feats, (cfg.f0_floor, cfg.f0_ceil))
     b = compute_speaker_stats("B", feats, (cfg.f0_floor, cfg.f0_ceil))
     b.logf0_mean += np.log(1.5)
-    return with_generator(Bundle(task="cyclegan", config={}, speakers=["A", "B"], generators={},
-                                 feature_config=cfg, stats={"A": a, "B": b}), "cyclegan_vc2", {})
+    return with_generator(Bundle(speakers=["A", "B"], stats={"A": a, "B": b}, feature_config=cfg),
+                          "cyclegan_vc2", {})
 
 
 def with_generator(bundle, model: str, overrides: dict, seed: int = 0):
@@ -92,15 +92,15 @@ def with_generator(bundle, model: str, overrides: dict, seed: int = 0):
     weights at the bundle's feature dimension."""
     from dataclasses import replace
 
+    from vcgan.bundle import Component
     from vcgan.models import build_generator
-    from vcgan.models.cyclegan_config import CycleGANConfig
+    from vcgan.tasks.cyclegan import CycleGANConfig
     cfg = CycleGANConfig.paper(model)
-    cfg.mcep_dim = bundle.feature_config.n_mcep
     cfg.generator = dict(overrides)
     torch.manual_seed(seed)
-    gens = {d: build_generator(cfg.model, mcep_dim=cfg.mcep_dim, **cfg.generator).state_dict()
+    gens = {d: build_generator(cfg.model, mcep_dim=bundle.feature_config.n_mcep, **cfg.generator).state_dict()
             for d in ("a2b", "b2a")}
-    return replace(bundle, config=cfg.to_dict(), generators=gens)
+    return replace(bundle, converter=Component("cyclegan", cfg.to_dict(), gens))
 
 
 def best_pass(fn, files: list[str], repeat: int) -> float:
@@ -128,7 +128,7 @@ def world_only(converter, src: str, out_dir: Path):
 
 
 def convert(converter, src: str, tgt: str, out_dir: Path):
-    """``path -> None``: :meth:`VoiceConverter.convert_file` to a wav in ``out_dir``."""
+    """``path -> None``: :meth:`ConversionChain.convert_file` to a wav in ``out_dir``."""
     return lambda path: converter.convert_file(path, out_dir / Path(path).name, src, tgt)
 
 
@@ -138,7 +138,7 @@ def network_only(converter, src: str, tgt: str, files: list[str]):
     stats = converter.bundle.stats[src]
     z = {f: stats.normalize(converter.analyze(read_speech(f, converter.feature_config), src, f)["mcep"])
          for f in files}
-    mcep_map = converter.mcep_map(src, tgt)
+    mcep_map = converter.converter.mcep_map(src, tgt)
     return lambda path: mcep_map(z[path])
 
 
@@ -150,17 +150,17 @@ def duration(files: list[str]) -> float:
 
 def n_params(converter) -> float:
     """Millions of parameters of one generator (0 for the baseline)."""
-    gens = list(converter.generators.values())
-    return sum(p.numel() for p in gens[0].parameters()) / 1e6 if gens and not converter.baseline else 0.0
+    gens = list(getattr(converter.converter, "generators", {}).values())
+    return sum(p.numel() for p in gens[0].parameters()) / 1e6 if gens else 0.0
 
 
 def run(args, files: list[str], bundle, out_dir: Path) -> None:
-    from vcgan.conversion import VoiceConverter
+    from vcgan.conversion import ConversionChain
     src, tgt = args.src_spk or bundle.speakers[0], args.tgt_spk or bundle.speakers[1]
-    systems = [("baseline (no network)", VoiceConverter(bundle, baseline=True))]
+    systems = [("baseline (no network)", ConversionChain(bundle, baseline=True))]
     if args.bundle:
-        systems.append(("bundle model", VoiceConverter(bundle)))
-    systems.append(("paper-size VC2 G (random)", VoiceConverter(with_generator(bundle, "cyclegan_vc2", {}))))
+        systems.append(("bundle model", ConversionChain(bundle)))
+    systems.append(("paper-size VC2 G (random)", ConversionChain(with_generator(bundle, "cyclegan_vc2", {}))))
     dur = duration(files)
     print(f"== conversion real-time factor: {len(files)} files, {dur:.1f} s of speech, {src} -> {tgt}, "
           f"{bundle.feature_config.sample_rate} Hz, F0 {bundle.feature_config.f0_method}, best of {args.repeat}")
@@ -172,7 +172,7 @@ def run(args, files: list[str], bundle, out_dir: Path) -> None:
         print(f"{threads:>7} {'WORLD only':<27} {'':>12} {t_world:10.3f} {t_world / dur:7.3f}")
         for name, conv in systems:
             t = best_pass(convert(conv, src, tgt, out_dir), files, args.repeat)
-            t_net = best_pass(network_only(conv, src, tgt, files), files, args.repeat) if not conv.baseline else 0.0
+            t_net = best_pass(network_only(conv, src, tgt, files), files, args.repeat) if hasattr(conv.converter, "mcep_map") else 0.0
             print(f"{threads:>7} {name:<27} {n_params(conv):12.2f} {t:10.3f} {t / dur:7.3f} "
                   f"{t_net / dur:11.4f} {100 * (t - t_world) / t:8.1f}%", flush=True)
 

@@ -5,7 +5,7 @@
   tools/venv/bin/python tools/bench_train.py --configs demo --threads 2 --iterations 20
   tools/venv/bin/python tools/bench_train.py --configs cyclegan_vc2 --profile-config cyclegan_vc2
 
-Measures :meth:`vcgan.models.cyclegan_task.CycleGANTask.train_step` on random normalised
+Measures :meth:`vcgan.tasks.cyclegan.CycleGANTask.train_step` on random normalised
 crops (the loop around it, crop sampling and checkpoints, is negligible next to it):
 
 1. Iterations/s (and s/iteration) after ``--warmup`` untimed steps, for each configuration of
@@ -31,20 +31,26 @@ ROOT = Path(__file__).resolve().parents[1]
 DEMO_CONFIG = ROOT / "egs/demo/cyclegan_vc2/conf/cyclegan_vc2.yaml"
 
 
+#: Mel-cepstra per frame of the papers' data: VCC2016 in CycleGAN-VC (24), VCC2018 in CycleGAN-VC2 (35).
+PAPER_FEATURE_DIMS = {"cyclegan_vc": 24, "cyclegan_vc2": 35}
+
+
 def load_config(name: str, demo_config: Path):
-    """:class:`CycleGANConfig` by name: a paper's (``cyclegan_vc``/``cyclegan_vc2``) or ``demo``."""
-    from vcgan.models.cyclegan_config import CycleGANConfig
+    """``(CycleGANConfig, feature dimension)`` by name: a paper's (``cyclegan_vc``/``cyclegan_vc2``)
+    or ``demo`` (the demo recipe's training YAML and the dimension of its feature config)."""
+    from vcgan.tasks.cyclegan import CycleGANConfig
     if name == "demo":
-        from vcgan.train.cyclegan import TrainingConfig
-        from vcgan.utils.config import load_yaml
-        return TrainingConfig.from_dict(load_yaml(demo_config), where=str(demo_config)).model_config()
-    return CycleGANConfig.paper(name)
+        from vcgan.features.config import FeatureConfig
+        from vcgan.train.config import TrainingConfig
+        features = FeatureConfig.from_yaml(demo_config.parent / "feature.yaml")
+        return TrainingConfig.from_yaml(demo_config).model_config(), features.n_mcep
+    return CycleGANConfig.paper(name), PAPER_FEATURE_DIMS[name]
 
 
-def random_batches(cfg, device: torch.device, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    """Two ``(batch_size, mcep_dim, crop_frames)`` standard-normal batches (normalised features)."""
+def random_batches(cfg, dim: int, device: torch.device, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Two ``(batch_size, dim, crop_frames)`` standard-normal batches (normalised features)."""
     g = torch.Generator().manual_seed(seed)
-    shape = (cfg.batch_size, cfg.mcep_dim, cfg.crop_frames)
+    shape = (cfg.batch_size, dim, cfg.crop_frames)
     return torch.randn(shape, generator=g).to(device), torch.randn(shape, generator=g).to(device)
 
 
@@ -84,23 +90,23 @@ def phase_iterations(cfg, phases: str) -> list[tuple[str, int]]:
 
 
 def throughput_table(args, devices: list[str]) -> None:
-    from vcgan.models.cyclegan_task import CycleGANTask
+    from vcgan.tasks.cyclegan import CycleGANTask
     print(f"== train_step throughput: {args.iterations} timed iterations after {args.warmup} warm-up")
     print(f"{'config':<14} {'params G/D (M)':>15} {'crop':>5} {'dim':>4} {'device':>7} {'thr':>4} "
           f"{'phase':>7} {'s/it':>8} {'it/s':>8} {'min s/it':>9}")
     for name in args.configs:
-        cfg = load_config(name, args.demo_config)
+        cfg, dim = load_config(name, args.demo_config)
         for device in devices:
             for threads in (args.threads if device == "cpu" else [torch.get_num_threads()]):
                 torch.set_num_threads(threads)
-                task = CycleGANTask(cfg, device)
-                batches = random_batches(cfg, task.device)
+                task = CycleGANTask(cfg, dim, device)
+                batches = random_batches(cfg, dim, task.device)
                 params = n_parameters(task)
                 for label, it in phase_iterations(cfg, args.phases):
                     t = time_steps(task, batches, it, args.iterations, args.warmup)
                     mean = sum(t) / len(t)
                     print(f"{name:<14} {params['generator']:7.2f}/{params['discriminator']:<7.2f} "
-                          f"{cfg.crop_frames:>5} {cfg.mcep_dim:>4} {device:>7} {threads:>4} {label:>7} "
+                          f"{cfg.crop_frames:>5} {dim:>4} {device:>7} {threads:>4} {label:>7} "
                           f"{mean:8.3f} {1 / mean:8.2f} {min(t):9.3f}", flush=True)
                 if device == "cpu" and name != "demo":
                     steps = cfg.n_iterations
@@ -120,11 +126,11 @@ def profile_step(args) -> None:
     """Profile one step (after warm-up) of ``--profile-config`` on the CPU."""
     from torch.profiler import ProfilerActivity, profile
 
-    from vcgan.models.cyclegan_task import CycleGANTask
+    from vcgan.tasks.cyclegan import CycleGANTask
     torch.set_num_threads(max(args.threads))
-    cfg = load_config(args.profile_config, args.demo_config)
-    task = CycleGANTask(cfg, "cpu")
-    batches = random_batches(cfg, task.device)
+    cfg, dim = load_config(args.profile_config, args.demo_config)
+    task = CycleGANTask(cfg, dim, "cpu")
+    batches = random_batches(cfg, dim, task.device)
     time_steps(task, batches, 0, 0, args.warmup)
     t0 = time.perf_counter()
     with profile(activities=[ProfilerActivity.CPU]) as prof:

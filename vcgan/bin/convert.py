@@ -1,19 +1,23 @@
-"""Convert speech with a trained model bundle.
+"""Convert speech with a trained model bundle (any family), optionally post-filtered.
 
   vcgan convert --model exp/NAME/bundle in.wav out.wav
   vcgan convert --model exp/NAME/bundle --src-spk SF3 --tgt-spk TM1 -j 2 in_dir/ out_dir/
   vcgan convert --model exp/NAME/bundle data/eval_SF3/wav.scp out_dir/
+  vcgan convert --model BUNDLE --postfilter PF_BUNDLE [--postfilter PF2] --vocoder world in.wav out.wav
 
 INPUT is a wav file, a directory (every *.wav in it), or a Kaldi wav.scp (file paths, or
 commands ending in `|` whose output is the audio, as in Kaldi); OUTPUT is a file
 (for one input) or a directory (same file names; <utt-id>.wav for a wav.scp). Input at
 another sample rate is resampled (with a warning); output is written at the model's rate,
-16-bit, atomically. The direction defaults to the bundle's first speaker -> second.
+16-bit, atomically. The direction defaults to the bundle's first speaker -> the next one; an
+unknown speaker is an error that lists the bundle's speakers.
 
-Per file: WORLD analysis with the training data's feature settings, mel-cepstra normalised
-with the source speaker's statistics, converted by the generator and de-normalised with the
-target's, log F0 converted by the Gaussian normalised transform, aperiodicity kept, WORLD
-synthesis. Any length works (the generator is fully convolutional; short inputs are padded).
+Per file, the chain of vcgan.conversion.chain: WORLD analysis with the training data's
+feature settings; the bundle's converter (e.g. CycleGAN: mel-cepstra normalised with the source
+speaker's statistics, converted by the generator, de-normalised with the target's; log F0 by
+the Gaussian normalised transform; aperiodicity kept) or, with --baseline, the statistical
+baseline; the post-filters (the bundle's own, then each --postfilter bundle's); the vocoder
+(--vocoder, default the bundle's or WORLD). Any length works.
 In a batch, existing outputs are skipped (re-run to resume; --overwrite redoes them), a bad
 file is reported and the others finish; the exit code is 1 if any file failed. A single
 output file that exists is an error unless --overwrite is given. Outputs that would replace
@@ -51,8 +55,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--features-only", action="store_true",
                    help="write converted features (<name>.npz: f0, mcep, cap) for `vcgan synthesize` instead of wavs")
     p.add_argument("--baseline", action="store_true",
-                   help="statistical baseline instead of the network: per-speaker mean/variance conversion "
-                        "of mel-cepstra, log-F0 transform")
+                   help="the statistical baseline as converter instead of the bundle's: per-speaker "
+                        "mean/variance conversion of mel-cepstra, log-F0 transform")
+    p.add_argument("--postfilter", action="append", default=[], metavar="PF_BUNDLE",
+                   help="post-filter bundle applied after the converter (repeat for a chain, in order)")
+    p.add_argument("--vocoder", default=None, metavar="NAME|BUNDLE",
+                   help="world, griffin-lim, griffin-lim-mel, or a vocoder bundle (default: the bundle's, else world)")
 
 
 def list_jobs(input_: str, output: str, ext: str = ".wav") -> list[tuple[str, str]]:
@@ -117,14 +125,15 @@ def check_outputs(input_: str, output: str, jobs: list[tuple[str, str]], overwri
 _converter = None  # one per worker process, loaded once by _init_worker
 
 
-def _init_worker(bundle: str, device: str, threads: int, baseline: bool) -> None:
+def _init_worker(bundle: str, device: str, threads: int, baseline: bool, postfilters: list[str],
+                 vocoder: str | None) -> None:
     global _converter
     import torch
 
-    from vcgan.conversion import VoiceConverter
+    from vcgan.conversion import ConversionChain
     if threads:
         torch.set_num_threads(threads)
-    _converter = VoiceConverter(bundle, device, baseline=baseline)
+    _converter = ConversionChain(bundle, device, baseline=baseline, postfilters=postfilters, vocoder=vocoder)
 
 
 def _convert_one(job: tuple[str, str, str, str, bool]) -> tuple[str, float | None, str | None, list[str]]:
@@ -142,16 +151,17 @@ def run(args: argparse.Namespace) -> int:
     if len(todo) < len(jobs):
         logger.info("%d of %d outputs exist already; skipping them (--overwrite to redo)", len(jobs) - len(todo), len(jobs))
     # Load once here too: a bad bundle or speaker pair fails before any file is touched.
-    _init_worker(args.model, args.device, args.threads, args.baseline)
+    _init_worker(args.model, args.device, args.threads, args.baseline, args.postfilter, args.vocoder)
     src, tgt = _converter.resolve_pair(args.src_spk, args.tgt_spk)
-    logger.info("converting %s -> %s with %s%s", src, tgt, args.model, " (statistical baseline)" if args.baseline else "")
+    logger.info("converting %s -> %s with %s: %s", src, tgt, args.model, _converter.describe())
     work = [(i, o, src, tgt, args.features_only) for i, o in todo]
     t0 = time.perf_counter()
     failed, seconds = [], 0.0
     for in_path, dur, error, warns in parallel_map(_convert_one, work, args.jobs, "convert",
                                                    # loaded above for this process already
                                                    initializer=_init_worker if args.jobs > 1 else None,
-                                                   initargs=(args.model, args.device, 1, args.baseline),
+                                                   initargs=(args.model, args.device, 1, args.baseline,
+                                                             args.postfilter, args.vocoder),
                                                    progress=len(work) > 1):
         for w in warns:
             logger.warning("%s", w)

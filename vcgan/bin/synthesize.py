@@ -19,36 +19,23 @@ from pathlib import Path
 from vcgan.audio import write_wav
 from vcgan.data.dump import read_features
 from vcgan.features.config import FeatureConfig
+from vcgan.vocoders import VOCODERS, get_vocoder
 from vcgan.utils.argtypes import positive_int
 from vcgan.utils.io import check_output_path
 from vcgan.utils.parallel import caught, parallel_map, report_failures
 
 logger = logging.getLogger("vcgan.synthesize")
 
-VOCODERS = ("world", "griffin-lim", "griffin-lim-mel")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--features", required=True, help="directory of <name>.npz feature files")
     p.add_argument("--out", required=True, help="output directory for <name>.wav")
     p.add_argument("--config", required=True, help="feature config YAML the features were made with")
-    p.add_argument("--vocoder", choices=VOCODERS, default="world", help="default: world")
+    p.add_argument("--vocoder", choices=sorted(VOCODERS), default="world", help="default: world")
     p.add_argument("--gl-iters", type=int, default=100, help="Griffin-Lim iterations (default 100)")
     p.add_argument("-j", "--jobs", type=positive_int, default=1, help="parallel worker processes")
     p.add_argument("--overwrite", action="store_true", help="redo outputs that exist")
-
-
-def vocode(feats: dict, cfg: FeatureConfig, vocoder: str, gl_iters: int):
-    """``(samples,)`` waveform from a feature dict with the chosen vocoder."""
-    if vocoder == "world":
-        from vcgan.vocoders.world import world_vocode
-        return world_vocode(feats, cfg)
-    from vcgan.vocoders.griffin_lim import griffin_lim, griffin_lim_mel
-    stream = "spec" if vocoder == "griffin-lim" else "mel"
-    if stream not in feats:
-        raise KeyError(f"no '{stream}' stream (extract with `spectrogram: true`)")
-    fn = griffin_lim if stream == "spec" else griffin_lim_mel
-    return fn(feats[stream], cfg, n_iter=gl_iters)
 
 
 def _synthesize_one(job: tuple[str, str, dict, str, int]):
@@ -56,7 +43,8 @@ def _synthesize_one(job: tuple[str, str, dict, str, int]):
     cfg = FeatureConfig.from_dict(cfg_dict)
 
     def run():
-        write_wav(out_path, vocode(read_features(in_path), cfg, vocoder, gl_iters), cfg.sample_rate)
+        vocode = get_vocoder(vocoder, cfg, gl_iters=gl_iters)
+        write_wav(out_path, vocode(read_features(in_path)), cfg.sample_rate)
     _, error, warns = caught(run)
     return in_path, (f"{in_path}: {error}" if error and not error.startswith(in_path) else error), warns
 

@@ -12,6 +12,8 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from vcgan.utils.config import ConfigError
+
 
 class CropSampler:
     """Uniformly random ``crop_frames``-long windows from a speaker's utterances.
@@ -61,3 +63,25 @@ class CropSampler:
 
     def load_state_dict(self, state: dict) -> None:
         self.generator.set_state(state["generator"])
+
+
+def check_crop_length(where: str, speaker: str, lengths: dict[str, int], crop_frames: int,
+                      frame_period_ms: float) -> None:
+    """Refuse a crop longer than every utterance of ``speaker``.
+
+    Shorter utterances are repeated to fill a crop (:class:`CropSampler`); when all of them
+    are, training sees nothing but repetitions, and a crop far too long pads the data to
+    gigabytes. ``lengths``: utterance -> frames; ``where``: the dump, for the message.
+
+    Raises:
+        ConfigError: naming ``where``, the speaker and its longest utterance (frames, seconds).
+    """
+    if not lengths:  # no utterance at all: CropSampler says so
+        return
+    utt = max(lengths, key=lengths.get)
+    if lengths[utt] < crop_frames:
+        seconds = lengths[utt] * frame_period_ms / 1000
+        raise ConfigError(
+            f"{where}: model.crop_frames ({crop_frames}) is longer than every utterance of speaker "
+            f"{speaker}: the longest, {utt}, has {lengths[utt]} frames ({seconds:.2f} s); "
+            f"set model.crop_frames to at most {lengths[utt]}")

@@ -171,3 +171,12 @@ class FeatureDump:
     @property
     def stats_dir(self) -> Path:
         return self.root / STATS_DIR
+
+
+def parallel_utterances(dump: FeatureDump, src: str, tgt: str) -> list[tuple[str, str]]:
+    """``(src_utt, tgt_utt)`` of the same sentence, matched on the id after ``<speaker>_``
+    (the convention of parallel dev/eval sets, see :mod:`vcgan.data.folders`)."""
+    def by_sentence(spk: str) -> dict[str, str]:
+        return {u[len(spk) + 1:] if u.startswith(spk + "_") else u: u for u in dump.utterances_of(spk)}
+    s, t = by_sentence(src), by_sentence(tgt)
+    return [(s[k], t[k]) for k in sorted(set(s) & set(t))]

@@ -1,6 +1,6 @@
 """The training loop shared by every model.
 
-A model plugs in as a *task* (e.g. :class:`vcgan.models.cyclegan_task.CycleGANTask`) with
+A model plugs in as a *task* (see :mod:`vcgan.tasks.base`) with
 ``train_step(**batch, iteration=i) -> dict[str, float]``, ``state_dict()`` and
 ``load_state_dict()``; data comes from a *batch source* with ``next() -> dict`` and its own
 ``state_dict()``. The loop adds what every run needs: progress bar, TensorBoard scalars,
@@ -20,28 +20,18 @@ import os
 import random
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Callable
 
 import numpy as np
 import torch
 from tqdm import tqdm
 
+from vcgan.tasks.base import BatchSource, Task
 from vcgan.train.checkpoint import checkpoint_path, load_checkpoint, load_latest_checkpoint, save_checkpoint
+from vcgan.utils.config import ConfigError
 from vcgan.utils.interrupts import DeferredInterrupts
 
 logger = logging.getLogger("vcgan.train")
-
-
-class Task(Protocol):
-    def train_step(self, *, iteration: int, **batch: torch.Tensor) -> dict[str, float]: ...
-    def state_dict(self) -> dict[str, Any]: ...
-    def load_state_dict(self, state: dict[str, Any]) -> None: ...
-
-
-class BatchSource(Protocol):
-    def next(self) -> dict[str, torch.Tensor]: ...
-    def state_dict(self) -> dict[str, Any]: ...
-    def load_state_dict(self, state: dict[str, Any]) -> None: ...
 
 
 class NonFiniteLossError(RuntimeError):
@@ -50,14 +40,24 @@ class NonFiniteLossError(RuntimeError):
 
 @dataclass
 class TrainerConfig:
-    """Loop settings (iterations count updates; intervals are in iterations)."""
+    """The loop's settings: the ``trainer:`` section of a training YAML (intervals in iterations).
 
-    n_iterations: int
+    The run's length is the model's (``model.n_iterations``), given to :class:`Trainer` apart.
+    """
+
     checkpoint_interval: int = 10_000
     keep_checkpoints: int = 3
     log_interval: int = 100
     validation_interval: int = 10_000
-    progress_bar: bool = True
+    validation_utterances: int = 3
+    """Dev utterances per conversion direction that validation converts and scores."""
+
+    def __post_init__(self) -> None:
+        for name in ("checkpoint_interval", "keep_checkpoints", "log_interval", "validation_interval"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.validation_utterances < 0:
+            raise ConfigError(f"validation_utterances must be at least 0, got {self.validation_utterances}")
 
 
 def rng_state() -> dict[str, Any]:
@@ -82,19 +82,23 @@ def seed_everything(seed: int) -> None:
 
 
 class Trainer:
-    """Runs ``task`` on batches from ``data`` for ``config.n_iterations`` updates.
+    """Runs ``task`` on batches from ``data`` for ``n_iterations`` updates.
 
     Args:
         task, data: See the module docstring.
         out_dir: Receives ``checkpoints/``, ``tensorboard/``.
         config: Loop settings.
+        n_iterations: Length of the run (the model's schedule).
+        progress: Show a progress bar.
         validate: Optional ``(task, iteration) -> dict[str, float]`` run every
             ``validation_interval`` iterations (e.g. converting dev utterances and measuring MCD).
     """
 
     def __init__(self, task: Task, data: BatchSource, out_dir: str | os.PathLike, config: TrainerConfig,
-                 validate: Callable[[Task, int], dict[str, float]] | None = None):
+                 n_iterations: int, validate: Callable[[Task, int], dict[str, float]] | None = None,
+                 progress: bool = True):
         self.task, self.data, self.config, self.validate = task, data, config, validate
+        self.n_iterations, self.progress = n_iterations, progress
         self.out_dir = Path(out_dir)
         self.checkpoint_dir = self.out_dir / "checkpoints"
         self.iteration = 0
@@ -132,7 +136,7 @@ class Trainer:
         set_rng_state(state["rng"])
         self.iteration = int(state["iteration"])
         self.last_checkpoint = path
-        logger.info("resumed from %s (iteration %d of %d)", path, self.iteration, self.config.n_iterations)
+        logger.info("resumed from %s (iteration %d of %d)", path, self.iteration, self.n_iterations)
         return True
 
     def _save_on_interrupt(self) -> None:
@@ -140,7 +144,7 @@ class Trainer:
         if self.last_checkpoint is None or self.last_checkpoint.name != checkpoint_path(".", self.iteration).name:
             self.save()
         logger.warning("interrupted after iteration %d of %d; last checkpoint: %s",
-                       self.iteration, self.config.n_iterations, self.last_checkpoint)
+                       self.iteration, self.n_iterations, self.last_checkpoint)
 
     # -- logging ---------------------------------------------------------------------------------
     def _scalars(self, logs: dict[str, float], prefix: str = "") -> None:
@@ -153,15 +157,15 @@ class Trainer:
     # -- the loop --------------------------------------------------------------------------------
     def run(self) -> None:
         cfg = self.config
-        bar = tqdm(total=cfg.n_iterations, initial=self.iteration, desc="train", unit="it",
-                   disable=not cfg.progress_bar, dynamic_ncols=True)
+        bar = tqdm(total=self.n_iterations, initial=self.iteration, desc="train", unit="it",
+                   disable=not self.progress, dynamic_ncols=True)
 
         def on_signal(signum: int) -> None:
             logger.warning("stop requested: finishing iteration %d and writing a checkpoint "
                            "(signal again to stop at once, without it)", self.iteration + 1)
         stop = DeferredInterrupts(on_signal).install()
         try:
-            while self.iteration < cfg.n_iterations:
+            while self.iteration < self.n_iterations:
                 logs = self.task.train_step(iteration=self.iteration, **self.data.next())
                 bad = {k: v for k, v in logs.items() if not math.isfinite(v)}
                 if bad:
@@ -172,16 +176,16 @@ class Trainer:
                     )
                 self.iteration += 1
                 bar.update(1)
-                if self.iteration % cfg.log_interval == 0 or self.iteration == cfg.n_iterations:
+                if self.iteration % cfg.log_interval == 0 or self.iteration == self.n_iterations:
                     self._scalars(logs, "train/")
                     bar.set_postfix({k.split("/")[-1][:8]: f"{v:.3g}" for k, v in logs.items() if "total" in k})
                 if self.validate and (self.iteration % cfg.validation_interval == 0
-                                      or self.iteration == cfg.n_iterations):
+                                      or self.iteration == self.n_iterations):
                     vlogs = self.validate(self.task, self.iteration)
                     self._scalars(vlogs, "valid/")
                     logger.info("iteration %d: %s", self.iteration,
                                 ", ".join(f"{k} {v:.3f}" for k, v in vlogs.items()))
-                if self.iteration % cfg.checkpoint_interval == 0 or self.iteration == cfg.n_iterations:
+                if self.iteration % cfg.checkpoint_interval == 0 or self.iteration == self.n_iterations:
                     self.save()
                 if stop.requested:
                     self._save_on_interrupt()

@@ -33,7 +33,6 @@ class CycleGANConfig:
 
     Attributes:
         model: Registry name of generator and discriminator (``"cyclegan_vc"``/``"cyclegan_vc2"``).
-        mcep_dim: Feature dimension (24 for VCC2016 in VC1, 35 for VCC2018 in VC2).
         generator, discriminator: Overrides of the model's architecture config fields
             (empty = the paper's architecture), e.g. ``{"base_channels": 32}`` for a demo.
         adversarial_loss: ``"lsgan"`` (papers) / ``"nonsaturating"`` / ``"hinge"`` / ``"wgan-gp"``.
@@ -51,7 +50,6 @@ class CycleGANConfig:
     """
 
     model: str = "cyclegan_vc"
-    mcep_dim: int = 24
     generator: dict[str, Any] = field(default_factory=dict)
     discriminator: dict[str, Any] = field(default_factory=dict)
     adversarial_loss: str = "lsgan"
@@ -71,8 +69,6 @@ class CycleGANConfig:
 
     def __post_init__(self) -> None:
         # Values that would fail only later (or waste a run): refused when the config is built.
-        if self.mcep_dim < 2:
-            raise ConfigError(f"mcep_dim must be at least 2 (c0 and one coefficient), got {self.mcep_dim}")
         for name in ("batch_size", "crop_frames", "n_iterations"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
@@ -116,6 +112,9 @@ class CycleGANConfig:
             ConfigError: naming ``where``, the key, and the problem.
         """
         data = dict(data or {})
+        if "mcep_dim" in data:
+            raise ConfigError(f"{where}: {key + '.' if key else ''}mcep_dim: not a model setting; the number of "
+                              "mel-cepstra comes from the feature config of the dump (its mcep_dim)")
         model = data.get("model", cls.model)
         if not isinstance(model, str) or model not in PAPER_DEFAULTS:
             model_key = f"{key}.model" if key else "model"
@@ -134,16 +133,20 @@ class CycleGANConfig:
 PAPER_DEFAULTS: dict[str, dict[str, Any]] = {
     # arXiv 1711.11293, Sec. 4.1.
     "cyclegan_vc": {"model": "cyclegan_vc"},
-    # arXiv 1904.04631, Sec. 4.1: VCC2018 with 35 MCEPs, two-step adversarial losses (Sec. 3.1),
+    # arXiv 1904.04631, Sec. 4.1: (VCC2018 with 35 MCEPs: the feature config's), two-step adversarial losses (Sec. 3.1),
     # 2x10^5 iterations with linear decay over the last 10^5.
     "cyclegan_vc2": {
         "model": "cyclegan_vc2",
-        "mcep_dim": 35,
         "two_step_adversarial": True,
         "n_iterations": 200_000,
         "decay_start": 100_000,
     },
 }
+
+
+#: Stands in for the feature dimension when the architecture overrides are checked before the
+#: dump is known (their types and names do not depend on it; the real one is used to build).
+_CHECK_DIM = 24
 
 
 def _check_parts(cfg: CycleGANConfig, where: str, key: str) -> None:
@@ -160,9 +163,9 @@ def _check_parts(cfg: CycleGANConfig, where: str, key: str) -> None:
                           f"choose one of {sorted(OBJECTIVES)}")
     gen_cls, gen_config_cls = GENERATORS[cfg.model]
     # The same merge as CycleGANTask's, so what is checked here is what gets built.
-    gen = from_dict(gen_config_cls, {"mcep_dim": cfg.mcep_dim, **cfg.generator}, where=where,
+    gen = from_dict(gen_config_cls, {"mcep_dim": _CHECK_DIM, **cfg.generator}, where=where,
                     key=f"{key}.generator" if key else "generator")
-    from_dict(DISCRIMINATORS[cfg.model][1], {"mcep_dim": cfg.mcep_dim, **cfg.discriminator}, where=where,
+    from_dict(DISCRIMINATORS[cfg.model][1], {"mcep_dim": _CHECK_DIM, **cfg.discriminator}, where=where,
               key=f"{key}.discriminator" if key else "discriminator")
     # The generators halve time per downsampling and need two frames after it (instance norm).
     multiple = 2 ** gen.n_downsample if hasattr(gen, "n_downsample") else gen_cls.frame_multiple

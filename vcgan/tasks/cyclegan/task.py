@@ -23,7 +23,7 @@ the same step (no second generator pass). ``D_A2``/``D_B2`` are separate network
 own parameters (VC2 Sec. 3.1: an additional discriminator for the cycle-converted features).
 One optimizer updates both generators and one updates all discriminators, each with its own
 initial learning rate and its own :class:`~torch.optim.lr_scheduler.LambdaLR` built from
-:func:`vcgan.models.cyclegan_config.lr_lambda`; ``train_step`` steps both schedulers once, so
+:func:`vcgan.tasks.cyclegan.config.lr_lambda`; ``train_step`` steps both schedulers once, so
 the loop must not step them again.
 """
 
@@ -38,7 +38,7 @@ from torch import nn
 from vcgan.losses.adversarial import get_adversarial_loss, gradient_penalty
 from vcgan.losses.reconstruction import cycle_consistency_loss, identity_mapping_loss
 from vcgan.models import build_discriminator, build_generator, config_fields, run_generator
-from vcgan.models.cyclegan_config import CycleGANConfig, identity_weight, lr_lambda
+from vcgan.tasks.cyclegan.config import CycleGANConfig, identity_weight, lr_lambda
 
 #: Conversion directions accepted by :meth:`CycleGANTask.convert`.
 DIRECTIONS = ("a2b", "b2a")
@@ -49,21 +49,23 @@ class CycleGANTask:
 
     Args:
         cfg: Training configuration (paper values by default, see :class:`CycleGANConfig`).
+        feature_dim: Mel-cepstral coefficients per frame (the dump's feature config decides).
         device: Where the networks live.
 
     Parameter initialization is seeded with ``cfg.seed`` without touching the global RNG, so two
     tasks with the same config are identical.
     """
 
-    def __init__(self, cfg: CycleGANConfig | None = None, device: str | torch.device = "cpu",
-                 mixed_precision: bool = False):
+    def __init__(self, cfg: CycleGANConfig | None = None, feature_dim: int = 24,
+                 device: str | torch.device = "cpu", mixed_precision: bool = False):
         self.cfg = cfg = cfg or CycleGANConfig()
+        self.feature_dim = feature_dim
         self.device = torch.device(device)
         self.mixed_precision = mixed_precision
         self.objective = get_adversarial_loss(cfg.adversarial_loss)
 
-        gen_kwargs = {"mcep_dim": cfg.mcep_dim, **cfg.generator}
-        disc_kwargs = {"mcep_dim": cfg.mcep_dim, **cfg.discriminator}
+        gen_kwargs = {"mcep_dim": feature_dim, **cfg.generator}
+        disc_kwargs = {"mcep_dim": feature_dim, **cfg.discriminator}
         if "n_frames" in config_fields("discriminator", cfg.model):
             disc_kwargs.setdefault("n_frames", cfg.crop_frames)
         with torch.random.fork_rng(devices=[]):

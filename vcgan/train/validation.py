@@ -1,0 +1,94 @@
+"""Validation during training: dev utterances converted, MCD against the target's utterance of
+the same sentence, and a mel-cepstrogram plot. Any family that converts normalised
+mel-cepstra between speakers uses it with a function that runs its networks."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import torch
+
+from vcgan.data.dump import FeatureDump, parallel_utterances
+from vcgan.features.stats import SpeakerStats
+
+logger = logging.getLogger("vcgan.train")
+
+#: ``(task, normalised (dim, frames) tensor, src, tgt) -> converted normalised tensor``.
+ConvertFn = Callable[[Any, torch.Tensor, str, str], torch.Tensor]
+
+
+class McepValidator:
+    """Every validation interval: converts up to ``n`` dev utterances of each direction,
+    logs the mean MCD (dB, DTW-aligned) against the target speaker's utterance of the same
+    sentence and writes a mel-cepstrogram plot (source / converted / target).
+
+    The frames that count are those of ``vcgan evaluate``'s default preset (normalised frame
+    power above -20 dB, c0 excluded), the power taken from the envelope the mel-cepstra
+    describe, so the logged figure tracks the evaluation's without synthesising audio.
+
+    Args:
+        dump: The dev dump (parallel utterances, ids ``<speaker>_<sentence>``).
+        directions: Score name -> ``(src, tgt)``; the logged value is ``mcd_<name>_db``.
+        stats: Statistics of every speaker named.
+        n: Dev utterances per direction.
+        out_dir: Where the plots go.
+        convert: Runs the task's network of ``src -> tgt``.
+    """
+
+    def __init__(self, dump: FeatureDump, directions: dict[str, tuple[str, str]],
+                 stats: dict[str, SpeakerStats], n: int, out_dir: Path, convert: ConvertFn):
+        self.stats, self.out_dir, self.convert = stats, out_dir, convert
+        from vcgan.metrics.presets import PRESETS
+        self.eval_settings = PRESETS["vcgan"](dump.config.sample_rate, dump.config)
+        self.items = []
+        for name, (src, tgt) in directions.items():
+            for su, tu in parallel_utterances(dump, src, tgt)[:n]:
+                mc_tgt = dump.load(tu)["mcep"]
+                self.items.append((name, src, tgt, su, dump.load(su)["mcep"], mc_tgt, self.speech(mc_tgt)))
+        if not self.items:
+            logger.warning("%s: no parallel dev utterances for %s; validation MCD is skipped",
+                           dump.root, sorted({s for pair in directions.values() for s in pair}))
+
+    def __call__(self, task: Any, iteration: int) -> dict[str, float]:
+        from vcgan.metrics.mcd import utterance_mcd
+        results: dict[str, list[float]] = {}
+        plotted = False
+        for name, src, tgt, utt, mc_src, mc_tgt, tgt_speech in self.items:
+            z = torch.from_numpy(self.stats[src].normalize(mc_src).T.copy())
+            conv = self.stats[tgt].denormalize(self.convert(task, z, src, tgt).cpu().numpy().T)
+            mcd = utterance_mcd(mc_tgt, conv, ref_keep=tgt_speech, conv_keep=self.speech(conv)).mcd
+            results.setdefault(f"mcd_{name}_db", []).append(mcd)
+            if not plotted:
+                plot_mceps(self.out_dir / f"mcep_{iteration:08d}.png", utt, mc_src, conv, mc_tgt)
+                plotted = True
+        return {k: float(np.mean(v)) for k, v in results.items()}
+
+    def speech(self, mcep: np.ndarray) -> np.ndarray:
+        """``(T,)`` mask of the frames ``vcgan evaluate`` counts by default, from ``(T, dim)`` mel-cepstra."""
+        from vcgan.features.mcep import mcep_to_sp
+        from vcgan.metrics.mcd import envelope_power, normalized_power_db, speech_mask
+        s = self.eval_settings
+        sp = mcep_to_sp(mcep, s.alpha, s.fft_size)
+        return speech_mask(normalized_power_db(envelope_power(sp)), s.threshold)
+
+
+def plot_mceps(path: Path, title: str, src: np.ndarray, conv: np.ndarray, tgt: np.ndarray) -> None:
+    """Three ``(frames, dim)`` mel-cepstrograms (c1 up) one above the other, as a PNG."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from vcgan.utils.io import atomic_path
+    fig, axes = plt.subplots(3, 1, figsize=(8, 6), sharey=True)
+    for ax, (name, mc) in zip(axes, (("source", src), ("converted", conv), ("target", tgt))):
+        ax.imshow(mc[:, 1:].T, origin="lower", aspect="auto", interpolation="nearest", cmap="viridis")
+        ax.set_ylabel(f"{name}\nc1..c{mc.shape[1] - 1}")
+    axes[-1].set_xlabel("frame (5 ms)")
+    fig.suptitle(title)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=80)
+    plt.close(fig)
