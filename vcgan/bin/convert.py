@@ -45,7 +45,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("output", help="output wav file, or directory")
     p.add_argument("--model", required=True, help="model bundle directory (EXP/bundle)")
     p.add_argument("--src-spk", default=None, help="source speaker (default: the bundle's first)")
-    p.add_argument("--tgt-spk", default=None, help="target speaker (default: the other one)")
+    p.add_argument("--tgt-spk", default=None, help="target speaker (default: the bundle's first other than the source)")
     p.add_argument("-j", "--jobs", type=positive_int, default=1, help="parallel worker processes for many files")
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto (default: cpu)")
     p.add_argument("--threads", type=int, default=0,
