@@ -300,36 +300,29 @@ def test_convert_wav_scp_pipe_entry_equals_the_file(bundle, wavs, tmp_path):
     np.testing.assert_array_equal(a, b)
 
 
+# (bundle fixture, damaged file, message): format 2's manifest checksum tells a damaged weights
+# file before torch reads it; format 1 has no checksum, so torch's failure is named instead.
+DAMAGED_BUNDLE_FILES = {
+    "format2": ("bundle", "converter.pt", "checksum differs from the manifest's: the file is damaged"),
+    "format1": ("bundle_v1", "model.pt", "not a vcgan model file or corrupt"),
+}
+
+
+@pytest.mark.parametrize("fmt", sorted(DAMAGED_BUNDLE_FILES))
 @pytest.mark.parametrize("how", ["truncated", "garbage", "empty", "text"])
-def test_damaged_weights_file_named(bundle, tmp_path, capsys, wavs, how):
-    """Format 2: the manifest's checksum tells a damaged weights file before torch reads it."""
-    b = _copy(bundle, tmp_path)
-    weights = b / "converter.pt"
+def test_damaged_weights_file_named(request, tmp_path, capsys, wavs, how, fmt):
+    fixture, name, message = DAMAGED_BUNDLE_FILES[fmt]
+    b = _copy(request.getfixturevalue(fixture), tmp_path)
+    weights = b / name
     data = weights.read_bytes()
     weights.write_bytes({"truncated": data[:len(data) // 2], "empty": b"",
                          "garbage": np.random.default_rng(0).bytes(4096),
                          "text": "model: cyclegan\n\xff\xfe weights\n".encode("latin-1")}[how])
-    with pytest.raises(ValueError, match="checksum differs from the manifest's: the file is damaged") as e:
+    with pytest.raises(ValueError, match=message) as e:
         Bundle.load(b)
     assert str(weights) in str(e.value)
     assert main(["convert", "--model", str(b), str(wavs["paths"][0]), str(tmp_path / "o.wav")]) == 2
-    assert f"vcgan convert: error: {weights}: checksum differs" in capsys.readouterr().err
-
-
-@pytest.mark.parametrize("how", ["truncated", "garbage", "empty", "text"])
-def test_damaged_model_file_named(bundle_v1, tmp_path, capsys, wavs, how):
-    """Format 1 has no checksum: torch's failure becomes an error naming the file."""
-    b = _copy(bundle_v1, tmp_path)
-    model = b / "model.pt"
-    data = model.read_bytes()
-    model.write_bytes({"truncated": data[:len(data) // 2], "empty": b"",
-                       "garbage": np.random.default_rng(0).bytes(4096),
-                       "text": "model: cyclegan\n\xff\xfe weights\n".encode("latin-1")}[how])
-    with pytest.raises(ValueError, match="not a vcgan model file or corrupt") as e:
-        Bundle.load(b)
-    assert str(model) in str(e.value)
-    assert main(["convert", "--model", str(b), str(wavs["paths"][0]), str(tmp_path / "o.wav")]) == 2
-    assert f"vcgan convert: error: {model}: not a vcgan model file or corrupt" in capsys.readouterr().err
+    assert f"vcgan convert: error: {weights}: {message.split(':')[0]}" in capsys.readouterr().err
 
 
 def test_bundle_missing_or_damaged_parts_named(bundle, tmp_path):
