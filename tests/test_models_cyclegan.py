@@ -122,7 +122,7 @@ def test_architecture_is_config_not_copies():
     with pytest.raises(ValueError, match="unknown key"):
         build_generator("cyclegan_vc", channels=8)
     with pytest.raises(ValueError, match="unknown generator"):
-        build_generator("stargan_vc")
+        build_generator("no_such_model")
 
 
 # --- parameter counts ---------------------------------------------------------------------

@@ -1,11 +1,12 @@
 """Building blocks shared by vcgan models (after the layout of kan-bayashi/ParallelWaveGAN)."""
 
 from vcgan.layers.glu import GatedConv1d, GatedConv2d
-from vcgan.layers.norm import NORMS, make_norm
+from vcgan.layers.norm import NORMS, ConditionalInstanceNorm, make_norm
 from vcgan.layers.pixel_shuffle import PixelShuffle1d, pixel_shuffle_1d
 from vcgan.layers.spectral_norm import apply_spectral_norm
 
 __all__ = [
+    "ConditionalInstanceNorm",
     "GatedConv1d",
     "GatedConv2d",
     "NORMS",

@@ -5,7 +5,10 @@ Architecture variants are config values, never copied classes::
     g = build_generator("cyclegan_vc2", mcep_dim=35, base_channels=32)   # a reduced demo model
     d = build_discriminator("cyclegan_vc2", spectral_norm=True)
 
-Names: ``"cyclegan_vc"`` (arXiv 1711.11293) and ``"cyclegan_vc2"`` (arXiv 1904.04631).
+Names: ``"cyclegan_vc"`` (arXiv 1711.11293), ``"cyclegan_vc2"`` (arXiv 1904.04631),
+``"stargan_vc"`` (arXiv 1806.02169; also a domain classifier, :func:`build_classifier`) and
+``"stargan_vc2"`` (arXiv 1907.12279). The StarGAN generators and discriminators take one-hot
+speaker codes ``(batch, n_speakers)``: ``g(x, src_code, tgt_code)``, ``d(y, src_code, tgt_code)``.
 """
 
 from __future__ import annotations
@@ -29,16 +32,38 @@ from vcgan.models.cyclegan_vc2 import (
     CycleGANVC2Generator,
     CycleGANVC2GeneratorConfig,
 )
+from vcgan.models.stargan_vc import (
+    StarGANVCClassifier,
+    StarGANVCClassifierConfig,
+    StarGANVCDiscriminator,
+    StarGANVCDiscriminatorConfig,
+    StarGANVCGenerator,
+    StarGANVCGeneratorConfig,
+)
+from vcgan.models.stargan_vc2 import (
+    StarGANVC2Discriminator,
+    StarGANVC2DiscriminatorConfig,
+    StarGANVC2Generator,
+    StarGANVC2GeneratorConfig,
+)
 from vcgan.utils.config import from_dict
 
 #: name -> (module class, config dataclass)
 GENERATORS: dict[str, tuple[type[nn.Module], type]] = {
     "cyclegan_vc": (CycleGANVCGenerator, CycleGANVCGeneratorConfig),
     "cyclegan_vc2": (CycleGANVC2Generator, CycleGANVC2GeneratorConfig),
+    "stargan_vc": (StarGANVCGenerator, StarGANVCGeneratorConfig),
+    "stargan_vc2": (StarGANVC2Generator, StarGANVC2GeneratorConfig),
 }
 DISCRIMINATORS: dict[str, tuple[type[nn.Module], type]] = {
     "cyclegan_vc": (CycleGANVCDiscriminator, CycleGANVCDiscriminatorConfig),
     "cyclegan_vc2": (CycleGANVC2Discriminator, CycleGANVC2DiscriminatorConfig),
+    "stargan_vc": (StarGANVCDiscriminator, StarGANVCDiscriminatorConfig),
+    "stargan_vc2": (StarGANVC2Discriminator, StarGANVC2DiscriminatorConfig),
+}
+#: Domain classifiers (StarGAN-VC's C); same layout as the registries above.
+CLASSIFIERS: dict[str, tuple[type[nn.Module], type]] = {
+    "stargan_vc": (StarGANVCClassifier, StarGANVCClassifierConfig),
 }
 
 
@@ -59,9 +84,14 @@ def build_discriminator(name: str, **cfg: Any) -> nn.Module:
     return _build(DISCRIMINATORS, "discriminator", name, cfg)
 
 
+def build_classifier(name: str, **cfg: Any) -> nn.Module:
+    """Domain classifier ``name`` with config fields ``cfg`` (unset fields keep the paper's values)."""
+    return _build(CLASSIFIERS, "classifier", name, cfg)
+
+
 def config_fields(kind: str, name: str) -> set[str]:
-    """Field names of the config dataclass of ``kind`` (``"generator"``/``"discriminator"``) ``name``."""
-    registry = GENERATORS if kind == "generator" else DISCRIMINATORS
+    """Field names of the config dataclass of ``kind`` (``"generator"``/``"discriminator"``/``"classifier"``) ``name``."""
+    registry = {"generator": GENERATORS, "classifier": CLASSIFIERS}.get(kind, DISCRIMINATORS)
     return {f.name for f in dataclasses.fields(registry[name][1])}
 
 
@@ -91,8 +121,10 @@ def pad_to_multiple(x: torch.Tensor, multiple: int, min_frames: int | None = Non
 
 
 __all__ = [
+    "CLASSIFIERS",
     "DISCRIMINATORS",
     "GENERATORS",
+    "build_classifier",
     "build_discriminator",
     "build_generator",
     "config_fields",
@@ -101,20 +133,24 @@ __all__ = [
 
 
 @torch.no_grad()
-def run_generator(generator: nn.Module, x: torch.Tensor) -> torch.Tensor:
+def run_generator(generator: nn.Module, x: torch.Tensor, *codes: torch.Tensor | None) -> torch.Tensor:
     """Inference with a fully convolutional generator on any number of frames.
 
     ``x`` is ``(batch, channels, frames)`` or ``(channels, frames)``; it is padded to the
     generator's ``frame_multiple`` and the output cropped back, with the generator in eval mode
-    (restored afterwards).
+    (restored afterwards). ``codes`` are passed on after ``x`` (the StarGAN generators'
+    ``src_code, tgt_code``, each ``(batch, n_speakers)``, or ``(n_speakers,)`` with an unbatched
+    ``x``; ``None`` passes through).
     """
     squeeze = x.dim() == 2
     x = x.unsqueeze(0) if squeeze else x
+    if squeeze:
+        codes = tuple(c if c is None else c.unsqueeze(0) for c in codes)
     x, frames = pad_to_multiple(x, generator.frame_multiple)
     was_training = generator.training
     generator.eval()
     try:
-        y = generator(x)[..., :frames]
+        y = generator(x, *codes)[..., :frames]
     finally:
         generator.train(was_training)
     return y.squeeze(0) if squeeze else y
