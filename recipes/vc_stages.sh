@@ -361,6 +361,22 @@ vc_evaluate() {  # vc_evaluate: MCD & co. of no conversion, the baseline and the
             | tee "$ev/report.txt"
         echo "results: $ev/{none,baseline,model}.json, table: $ev/report.txt, plots: $ev/*.png"
     done
+    # A model that converts several pairs: its pairs also as source x target matrices.
+    local set
+    local -a items
+    for set in "${VC_SETS[@]}"; do
+        [ "${VC_NPAIRS[$set]:-0}" -gt 1 ] || continue
+        items=()
+        for p in "${VC_PAIRS[@]}"; do
+            [ "${VC_SET_OF[$p]}" = "$set" ] || continue
+            ev=$(vc_pair_dir "${p%%:*}" "${p##*:}" eval)
+            items+=("$p/none=$ev/none.json" "$p/baseline=$ev/baseline.json" "$p/$model_name=$ev/model.json")
+        done
+        ev=$(vc_set_dir "$set")/eval
+        echo "=== ${set//:/, }: source x target matrices, no conversion vs statistical baseline vs $model_name"
+        vcgan report --matrix --plot "$ev/matrix.png" --json "$ev/matrix.json" "${items[@]}" | tee "$ev/matrix.txt"
+        echo "matrices: $ev/matrix.txt, $ev/matrix.json, heatmaps: $ev/matrix.png"
+    done
 }
 
 vc_settings() {  # vc_settings <stage>: the options stage 4, 5, 6 or 7 depends on, one line

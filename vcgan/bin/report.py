@@ -5,35 +5,70 @@
 One column per result file (mean ±95% CI per score); NAME= is optional (default: the file
 name). Results computed with different settings (preset, dimensions, alpha, silence rule, ...)
 are flagged as not comparable.
+
+With --matrix, the results of a many-to-many model, one file per ordered pair and system:
+
+  vcgan report --matrix kalM:sltF/none=exp/X/eval/kalM_sltF/none.json \\
+      kalM:sltF/stargan=exp/X/eval/kalM_sltF/model.json sltF:kalM/none=... ...
+
+prints, per score, one source x target matrix per system side by side (rows: source,
+columns: target, speakers in first-seen order, '-' where a pair has no result), each with
+its mean over pairs; --plot draws them as heatmaps, --json writes them.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from vcgan.metrics.evaluate import format_comparison
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("results", nargs="+", metavar="[NAME=]JSON", help="result files of `vcgan evaluate --json`")
+    p.add_argument("results", nargs="+", metavar="[NAME=]JSON",
+                   help="result files of `vcgan evaluate --json` (with --matrix: SRC:TGT/NAME=JSON)")
+    g = p.add_argument_group("source x target matrices (many-to-many models)")
+    g.add_argument("--matrix", action="store_true",
+                   help="one matrix per score and system; items are SRC:TGT/NAME=JSON")
+    g.add_argument("--metrics", metavar="KEYS",
+                   help="comma-separated score keys (default: mcd_db,f0_rmse_cents,sim_target)")
+    g.add_argument("--plot", metavar="OUT_PNG", help="heatmaps of the matrices")
+    g.add_argument("--json", metavar="OUT_JSON", help="the matrices and means as JSON")
 
 
 def run(args: argparse.Namespace) -> int:
+    from vcgan.metrics.matrix import load_result
+
+    if args.matrix:
+        return _run_matrix(args)
+    given = [o for o, v in (("--metrics", args.metrics), ("--plot", args.plot), ("--json", args.json)) if v]
+    if given:
+        raise ValueError(f"{', '.join(given)}: only with --matrix")
     results = {}
     for item in args.results:
         name, sep, path = item.partition("=")
         if not sep:
             name, path = Path(item).stem, item
-        p = Path(path)
-        if not p.is_file():
-            raise FileNotFoundError(f"{p}: no such result file")
-        try:
-            results[name] = json.loads(p.read_text())
-        except json.JSONDecodeError as e:
-            raise ValueError(f"{p}: not a JSON result file ({e})") from None
-        if "summary" not in results[name] or "settings" not in results[name]:
-            raise ValueError(f"{p}: not a `vcgan evaluate` result (no summary/settings)")
+        results[name] = load_result(path)
     print(format_comparison(results))
+    return 0
+
+
+def _run_matrix(args: argparse.Namespace) -> int:
+    from vcgan.metrics.matrix import (
+        DEFAULT_MATRIX_METRICS, collect, format_matrices, plot_matrices, resolve_metrics, write_matrices_json,
+    )
+    from vcgan.utils.io import check_output_path
+
+    keys = [k.strip() for k in args.metrics.split(",") if k.strip()] if args.metrics else list(DEFAULT_MATRIX_METRICS)
+    metrics = resolve_metrics(keys)
+    for option, path in (("--plot", args.plot), ("--json", args.json)):
+        if path:
+            check_output_path(path, what=option)
+    table = collect(args.results)
+    print(format_matrices(table, metrics))
+    if args.json:
+        write_matrices_json(table, metrics, args.json)
+    if args.plot:
+        plot_matrices(table, metrics, args.plot)
     return 0

@@ -436,12 +436,28 @@ def format_comparison(results: dict[str, dict]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(f"{c:<{w}}" if i == 0 else f"{c:>{w}}" for i, (c, w) in enumerate(zip(r, widths))) for r in rows]
     lines.insert(1, "-" * len(lines[0]))
-    first = results[names[0]]["settings"]
-    differ = sorted({k for n in names[1:] for k in set(first) | set(results[n]["settings"])
-                     if results[n]["settings"].get(k) != first.get(k) and k != "overrides"})
     counts = {n: len(results[n]["utterances"]) for n in names}
     lines.append("")
     lines.append("utterances: " + ", ".join(f"{n} {c}" for n, c in counts.items()))
-    if differ:
-        lines.append("WARNING: computed with different settings, not comparable: " + ", ".join(differ))
+    warning = comparability_warning([results[n]["settings"] for n in names])
+    if warning:
+        lines.append(warning)
     return "\n".join(lines)
+
+
+def settings_differences(settings: list[dict]) -> list[str]:
+    """Sorted names of the settings in which any of ``settings`` (result dicts' ``settings``)
+    differs from the first. ``overrides`` is left out: it only lists which values were set on
+    top of the preset, and the values themselves are compared."""
+    first = settings[0]
+    return sorted({k for s in settings[1:] for k in set(first) | set(s)
+                   if s.get(k) != first.get(k) and k != "overrides"})
+
+
+def comparability_warning(settings: list[dict], what: str = "") -> str | None:
+    """The warning line for results whose ``settings`` differ (``what`` is put before
+    "computed ...", e.g. ``"baseline: pairs "``), or ``None`` when they all agree."""
+    differ = settings_differences(settings)
+    if not differ:
+        return None
+    return f"WARNING: {what}computed with different settings, not comparable: " + ", ".join(differ)
