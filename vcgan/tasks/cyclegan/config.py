@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from vcgan.train.gan import identity_weight, lr_lambda  # re-exported: the schedules every GAN family shares
 from vcgan.utils.config import ConfigError, from_dict, to_dict
 
 
@@ -176,30 +177,6 @@ def _check_parts(cfg: CycleGANConfig, where: str, key: str) -> None:
     if n_frames is not None and n_frames != cfg.crop_frames:
         raise ConfigError(f"{at('discriminator.n_frames')}: the discriminator scores whole crops, so it must "
                           f"equal crop_frames ({cfg.crop_frames}), got {n_frames}; leave it unset")
-
-
-def identity_weight(iteration: int, cfg: CycleGANConfig) -> float:
-    """Weight of the identity-mapping loss at ``iteration`` (0-based).
-
-    ``cfg.lambda_identity`` while ``iteration < cfg.identity_iterations``, 0 afterwards
-    (arXiv 1711.11293, Sec. 4.1: "only for the first 10^4 iterations").
-    """
-    return float(cfg.lambda_identity) if iteration < cfg.identity_iterations else 0.0
-
-
-def lr_lambda(iteration: int, cfg: CycleGANConfig) -> float:
-    """Learning-rate factor at ``iteration`` (0-based) for :class:`torch.optim.lr_scheduler.LambdaLR`.
-
-    1 before ``cfg.decay_start``; then linear, ``(n_iterations - iteration) / (n_iterations -
-    decay_start)``, reaching 0 at ``n_iterations`` (arXiv 1711.11293, Sec. 4.1). Each optimizer
-    multiplies its own initial learning rate by this factor.
-    """
-    if iteration < cfg.decay_start:
-        return 1.0
-    span = cfg.n_iterations - cfg.decay_start
-    if span <= 0:
-        return 0.0
-    return max(0.0, (cfg.n_iterations - iteration) / span)
 
 
 __all__ = ["CycleGANConfig", "PAPER_DEFAULTS", "identity_weight", "lr_lambda"]

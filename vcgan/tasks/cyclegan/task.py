@@ -23,28 +23,26 @@ the same step (no second generator pass). ``D_A2``/``D_B2`` are separate network
 own parameters (VC2 Sec. 3.1: an additional discriminator for the cycle-converted features).
 One optimizer updates both generators and one updates all discriminators, each with its own
 initial learning rate and its own :class:`~torch.optim.lr_scheduler.LambdaLR` built from
-:func:`vcgan.tasks.cyclegan.config.lr_lambda`; ``train_step`` steps both schedulers once, so
+:func:`vcgan.train.gan.lr_lambda`; ``train_step`` steps both schedulers once, so
 the loop must not step them again.
 """
 
 from __future__ import annotations
 
-import functools
-from typing import Any
 
 import torch
-from torch import nn
 
 from vcgan.losses.adversarial import get_adversarial_loss, gradient_penalty
 from vcgan.losses.reconstruction import cycle_consistency_loss, identity_mapping_loss
 from vcgan.models import build_discriminator, build_generator, config_fields, run_generator
-from vcgan.tasks.cyclegan.config import CycleGANConfig, identity_weight, lr_lambda
+from vcgan.tasks.cyclegan.config import CycleGANConfig
+from vcgan.train.gan import GANTask, identity_weight
 
 #: Conversion directions accepted by :meth:`CycleGANTask.convert`.
 DIRECTIONS = ("a2b", "b2a")
 
 
-class CycleGANTask:
+class CycleGANTask(GANTask):
     """Two generators (A→B, B→A) and two (or four, with the two-step loss) discriminators.
 
     Args:
@@ -60,8 +58,6 @@ class CycleGANTask:
                  device: str | torch.device = "cpu", mixed_precision: bool = False):
         self.cfg = cfg = cfg or CycleGANConfig()
         self.feature_dim = feature_dim
-        self.device = torch.device(device)
-        self.mixed_precision = mixed_precision
         self.objective = get_adversarial_loss(cfg.adversarial_loss)
 
         gen_kwargs = {"mcep_dim": feature_dim, **cfg.generator}
@@ -79,59 +75,14 @@ class CycleGANTask:
             if cfg.two_step_adversarial:
                 nets["discriminator_a2"] = build_discriminator(cfg.model, **disc_kwargs)
                 nets["discriminator_b2"] = build_discriminator(cfg.model, **disc_kwargs)
-        self._modules = {k: m.to(self.device) for k, m in nets.items()}
-        sig = getattr(self._modules["discriminator_a"].config, "output_sigmoid", False)
+        sig = getattr(nets["discriminator_a"].config, "output_sigmoid", False)
         if sig and not self.objective.allows_sigmoid_output:
             raise ValueError(
                 f"adversarial loss {cfg.adversarial_loss!r} needs raw discriminator scores; "
                 f"set discriminator.output_sigmoid: false"
             )
-
-        betas = tuple(cfg.adam_betas)
-        self._optimizers = {
-            "generator": torch.optim.Adam(self._params("generator"), lr=cfg.lr_generator, betas=betas),
-            "discriminator": torch.optim.Adam(self._params("discriminator"), lr=cfg.lr_discriminator, betas=betas),
-        }
-        schedule = functools.partial(lr_lambda, cfg=cfg)
-        self._schedulers = {
-            name: torch.optim.lr_scheduler.LambdaLR(opt, schedule) for name, opt in self._optimizers.items()
-        }
-        self._rng = torch.Generator(device=self.device)
-        self._rng.manual_seed(cfg.seed)
-
-    # -- what a generic loop uses -------------------------------------------------------------
-
-    def modules(self) -> dict[str, nn.Module]:
-        """The networks by name (``generator_a2b``, ``generator_b2a``, ``discriminator_a``, ...)."""
-        return dict(self._modules)
-
-    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        """``{"generator": ..., "discriminator": ...}``."""
-        return dict(self._optimizers)
-
-    def schedulers(self) -> dict[str, torch.optim.lr_scheduler.LRScheduler]:
-        """One scheduler per optimizer, same keys as :meth:`optimizers`."""
-        return dict(self._schedulers)
-
-    def state_dict(self) -> dict[str, Any]:
-        """Everything needed to resume: networks, optimizers, schedulers, RNG state and config."""
-        return {
-            "config": self.cfg.to_dict(),
-            "modules": {k: m.state_dict() for k, m in self._modules.items()},
-            "optimizers": {k: o.state_dict() for k, o in self._optimizers.items()},
-            "schedulers": {k: s.state_dict() for k, s in self._schedulers.items()},
-            "rng": self._rng.get_state(),
-        }
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore :meth:`state_dict` output (the task must have been built with the same config)."""
-        for key, part in (("modules", self._modules), ("optimizers", self._optimizers), ("schedulers", self._schedulers)):
-            missing = set(part) ^ set(state[key])
-            if missing:
-                raise KeyError(f"state {key} do not match this task: {sorted(missing)}")
-            for name, obj in part.items():
-                obj.load_state_dict(state[key][name])
-        self._rng.set_state(state["rng"])
+        super().__init__(nets, {"generator": cfg.lr_generator, "discriminator": cfg.lr_discriminator},
+                         tuple(cfg.adam_betas), cfg, cfg.seed, torch.device(device), mixed_precision)
 
     def train_step(self, batch_a: torch.Tensor, batch_b: torch.Tensor, iteration: int) -> dict[str, float]:
         """One generator update then one discriminator update.
@@ -149,13 +100,11 @@ class CycleGANTask:
         m = self._modules
         real_a, real_b = batch_a.to(self.device), batch_b.to(self.device)
         two_step = cfg.two_step_adversarial
-        for net in m.values():
-            net.train()
-        logs = {"lr/generator": self._lr("generator"), "lr/discriminator": self._lr("discriminator")}
+        self.train_mode()
+        logs = self.learning_rates()
 
         # Generator update. Discriminator weights are frozen so this backward leaves their grads alone.
-        self._set_requires_grad("discriminator", False)
-        with self._autocast():
+        with self.frozen("discriminator"), self.autocast():
             fake_b = m["generator_a2b"](real_a)
             cycle_a = m["generator_b2a"](fake_b)
             fake_a = m["generator_b2a"](real_b)
@@ -172,32 +121,23 @@ class CycleGANTask:
                     real_b, m["generator_a2b"](real_b)
                 )
             loss_g = adv + adv2 + cfg.lambda_cycle * cyc + w_id * idt
-        opt_g = self._optimizers["generator"]
-        opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
-        opt_g.step()
-        self._set_requires_grad("discriminator", True)
+        self.update("generator", loss_g)
 
         # Discriminator update on this step's (detached) fakes and cycles.
         pairs = [("a", real_a, fake_a.detach()), ("b", real_b, fake_b.detach())]
         if two_step:
             pairs += [("a2", real_a, cycle_a.detach()), ("b2", real_b, cycle_b.detach())]
-        with self._autocast():
+        with self.autocast():
             loss_d = torch.zeros((), device=self.device)
             for key, real, fake in pairs:
                 disc = m[f"discriminator_{key}"]
                 term = obj.discriminator_loss(disc(real), disc(fake))
                 if obj.needs_gradient_penalty:
-                    term = term + cfg.gradient_penalty_weight * gradient_penalty(disc, real, fake, self._rng)
+                    term = term + cfg.gradient_penalty_weight * gradient_penalty(disc, real, fake, self.rng)
                 logs[f"discriminator/{key}"] = term.item()
                 loss_d = loss_d + term
-        opt_d = self._optimizers["discriminator"]
-        opt_d.zero_grad(set_to_none=True)
-        loss_d.backward()
-        opt_d.step()
-
-        for sched in self._schedulers.values():
-            sched.step()
+        self.update("discriminator", loss_d)
+        self.step_schedulers()
         logs.update({
             "generator/adversarial": adv.item(),
             "generator/adversarial_second": adv2.item(),
@@ -225,20 +165,3 @@ class CycleGANTask:
         if direction not in DIRECTIONS:
             raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
         return run_generator(self._modules[f"generator_{direction}"], mcep_norm.to(self.device))
-
-    # -- helpers -------------------------------------------------------------------------------
-
-    def _params(self, kind: str) -> list[nn.Parameter]:
-        return [p for name, mod in self._modules.items() if name.startswith(kind) for p in mod.parameters()]
-
-    def _set_requires_grad(self, kind: str, flag: bool) -> None:
-        for p in self._params(kind):
-            p.requires_grad_(flag)
-
-    def _autocast(self):
-        # bfloat16 autocast for the forward passes and losses (backward runs outside, as
-        # PyTorch recommends); bf16 keeps float32's range, so no gradient scaler is needed.
-        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.mixed_precision)
-
-    def _lr(self, name: str) -> float:
-        return float(self._optimizers[name].param_groups[0]["lr"])

@@ -1,0 +1,160 @@
+"""What every adversarial training task shares: its networks, one Adam optimiser and one
+learning-rate schedule per group of networks, exact resumption, bfloat16 autocast, and the
+schedules of the Kaneko/Kameoka papers.
+
+A family's task (CycleGAN-VC's, StarGAN-VC's, ...) subclasses :class:`GANTask`, builds its
+networks under names that start with their group (``generator_a2b`` belongs to the group
+``generator``) and writes only ``train_step``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from typing import Any, Protocol
+
+import torch
+from torch import nn
+
+
+class Schedule(Protocol):
+    """The config fields the schedules read (every GAN family's config has them)."""
+
+    n_iterations: int
+    decay_start: int
+    lambda_identity: float
+    identity_iterations: int
+
+
+def identity_weight(iteration: int, cfg: Schedule) -> float:
+    """Weight of the identity-mapping loss at ``iteration`` (0-based).
+
+    ``cfg.lambda_identity`` while ``iteration < cfg.identity_iterations``, 0 afterwards
+    (CycleGAN-VC, arXiv 1711.11293, Sec. 4.1: "only for the first 10^4 iterations").
+    """
+    return float(cfg.lambda_identity) if iteration < cfg.identity_iterations else 0.0
+
+
+def lr_lambda(iteration: int, cfg: Schedule) -> float:
+    """Learning-rate factor at ``iteration`` (0-based) for :class:`torch.optim.lr_scheduler.LambdaLR`.
+
+    1 before ``cfg.decay_start``; then linear, ``(n_iterations - iteration) / (n_iterations -
+    decay_start)``, reaching 0 at ``n_iterations`` (arXiv 1711.11293, Sec. 4.1). Each optimizer
+    multiplies its own initial learning rate by this factor.
+    """
+    if iteration < cfg.decay_start:
+        return 1.0
+    span = cfg.n_iterations - cfg.decay_start
+    if span <= 0:
+        return 0.0
+    return max(0.0, (cfg.n_iterations - iteration) / span)
+
+
+class GANTask:
+    """Networks, optimisers, schedulers and the state of a training step's randomness.
+
+    Args:
+        modules: Networks by name; a name's group is the text before its first ``_``
+            (``generator_a2b`` -> ``generator``).
+        learning_rates: Initial Adam learning rate per group; every group named needs one.
+        betas: Adam (β1, β2), the same for every group.
+        schedule: The config whose ``decay_start``/``n_iterations`` give the linear decay.
+        seed: Seed of the task's own random generator (:attr:`rng`: gradient-penalty mixing,
+            target-code sampling, ...).
+        device: Where the networks live.
+        mixed_precision: bfloat16 autocast of forward passes and losses.
+
+    ``train_step`` must step the schedulers once (:meth:`step_schedulers`): the loop does not.
+    """
+
+    def __init__(self, modules: dict[str, nn.Module], learning_rates: dict[str, float], betas: tuple[float, float],
+                 schedule: Schedule, seed: int, device: torch.device, mixed_precision: bool = False):
+        self.device = torch.device(device)
+        self.mixed_precision = mixed_precision
+        self._modules = {k: m.to(self.device) for k, m in modules.items()}
+        groups = {name.split("_", 1)[0] for name in self._modules}
+        if groups != set(learning_rates):
+            raise ValueError(f"learning rates given for {sorted(learning_rates)}, networks in groups {sorted(groups)}")
+        self._optimizers = {g: torch.optim.Adam(self._params(g), lr=lr, betas=tuple(betas))
+                            for g, lr in learning_rates.items()}
+        factor = functools.partial(lr_lambda, cfg=schedule)
+        self._schedulers = {g: torch.optim.lr_scheduler.LambdaLR(o, factor) for g, o in self._optimizers.items()}
+        self.rng = torch.Generator(device=self.device)
+        self.rng.manual_seed(seed)
+
+    def modules(self) -> dict[str, nn.Module]:
+        """The networks by name."""
+        return dict(self._modules)
+
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        """One optimizer per group (``{"generator": ..., "discriminator": ...}``)."""
+        return dict(self._optimizers)
+
+    def schedulers(self) -> dict[str, torch.optim.lr_scheduler.LRScheduler]:
+        """One scheduler per optimizer, same keys as :meth:`optimizers`."""
+        return dict(self._schedulers)
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to resume: networks, optimizers, schedulers, RNG state and config."""
+        return {
+            "config": self.cfg.to_dict(),
+            "modules": {k: m.state_dict() for k, m in self._modules.items()},
+            "optimizers": {k: o.state_dict() for k, o in self._optimizers.items()},
+            "schedulers": {k: s.state_dict() for k, s in self._schedulers.items()},
+            "rng": self.rng.get_state(),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`state_dict` output (the task must have been built with the same config)."""
+        for key, part in (("modules", self._modules), ("optimizers", self._optimizers), ("schedulers", self._schedulers)):
+            missing = set(part) ^ set(state[key])
+            if missing:
+                raise KeyError(f"state {key} do not match this task: {sorted(missing)}")
+            for name, obj in part.items():
+                obj.load_state_dict(state[key][name])
+        self.rng.set_state(state["rng"])
+
+    # -- for train_step ----------------------------------------------------------------------
+
+    def update(self, group: str, loss: torch.Tensor) -> None:
+        """Backpropagate ``loss`` and step the optimizer of ``group``."""
+        opt = self._optimizers[group]
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+    def step_schedulers(self) -> None:
+        for sched in self._schedulers.values():
+            sched.step()
+
+    def learning_rates(self) -> dict[str, float]:
+        """``{"lr/<group>": current learning rate}``, for the step's log."""
+        return {f"lr/{g}": float(o.param_groups[0]["lr"]) for g, o in self._optimizers.items()}
+
+    @contextlib.contextmanager
+    def frozen(self, *groups: str):
+        """The parameters of ``groups`` need no gradient inside the block (a generator update
+        leaves the discriminators' gradients alone)."""
+        params = [p for g in groups for p in self._params(g)]
+        for p in params:
+            p.requires_grad_(False)
+        try:
+            yield
+        finally:
+            for p in params:
+                p.requires_grad_(True)
+
+    def autocast(self):
+        # bfloat16 autocast for the forward passes and losses (backward runs outside, as
+        # PyTorch recommends); bf16 keeps float32's range, so no gradient scaler is needed.
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.mixed_precision)
+
+    def train_mode(self) -> None:
+        for net in self._modules.values():
+            net.train()
+
+    def _params(self, group: str) -> list[nn.Parameter]:
+        return [p for name, mod in self._modules.items() if name.split("_", 1)[0] == group for p in mod.parameters()]
+
+
+__all__ = ["GANTask", "Schedule", "identity_weight", "lr_lambda"]
