@@ -26,6 +26,36 @@ class Schedule(Protocol):
     identity_iterations: int
 
 
+def check_training_ranges(cfg: Any, learning_rates: tuple[str, ...], weights: tuple[str, ...]) -> None:
+    """Refuse, when a family's config is built, values that would fail only later or waste a
+    run: sizes and iterations below 1, a decay start outside ``[0, n_iterations]``, the named
+    learning rates not positive, the named loss weights negative, Adam betas outside
+    ``[0, 1)``, a seed numpy's global seed would not take.
+
+    Raises:
+        vcgan.utils.config.ConfigError: naming the field and its value.
+    """
+    from vcgan.utils.config import ConfigError
+
+    for name in ("batch_size", "crop_frames", "n_iterations"):
+        if getattr(cfg, name) < 1:
+            raise ConfigError(f"{name} must be at least 1, got {getattr(cfg, name)}")
+    if cfg.identity_iterations < 0:
+        raise ConfigError(f"identity_iterations must be at least 0, got {cfg.identity_iterations}")
+    if not 0 <= cfg.decay_start <= cfg.n_iterations:
+        raise ConfigError(f"need 0 <= decay_start ({cfg.decay_start}) <= n_iterations ({cfg.n_iterations})")
+    for name in learning_rates:
+        if not getattr(cfg, name) > 0:
+            raise ConfigError(f"{name} must be positive, got {getattr(cfg, name)}")
+    for name in weights:
+        if getattr(cfg, name) < 0:
+            raise ConfigError(f"{name} must be at least 0, got {getattr(cfg, name)}")
+    if len(cfg.adam_betas) != 2 or not all(0 <= b < 1 for b in cfg.adam_betas):
+        raise ConfigError(f"adam_betas must be two values in [0, 1), got {cfg.adam_betas}")
+    if not 0 <= cfg.seed < 2 ** 32:
+        raise ConfigError(f"seed must be in [0, 2**32), got {cfg.seed}")
+
+
 def identity_weight(iteration: int, cfg: Schedule) -> float:
     """Weight of the identity-mapping loss at ``iteration`` (0-based).
 

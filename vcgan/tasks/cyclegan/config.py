@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from vcgan.train.gan import check_training_ranges
 from vcgan.train.gan import identity_weight, lr_lambda  # re-exported: the schedules every GAN family shares
 from vcgan.utils.config import ConfigError, from_dict, to_dict
 
@@ -69,24 +70,8 @@ class CycleGANConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        # Values that would fail only later (or waste a run): refused when the config is built.
-        for name in ("batch_size", "crop_frames", "n_iterations"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
-        if self.identity_iterations < 0:
-            raise ConfigError(f"identity_iterations must be at least 0, got {self.identity_iterations}")
-        if not 0 <= self.decay_start <= self.n_iterations:
-            raise ConfigError(f"need 0 <= decay_start ({self.decay_start}) <= n_iterations ({self.n_iterations})")
-        for name in ("lr_generator", "lr_discriminator"):
-            if not getattr(self, name) > 0:
-                raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
-        for name in ("lambda_cycle", "lambda_identity", "gradient_penalty_weight"):
-            if getattr(self, name) < 0:
-                raise ConfigError(f"{name} must be at least 0, got {getattr(self, name)}")
-        if len(self.adam_betas) != 2 or not all(0 <= b < 1 for b in self.adam_betas):
-            raise ConfigError(f"adam_betas must be two values in [0, 1), got {self.adam_betas}")
-        if not 0 <= self.seed < 2 ** 32:  # numpy's global seed takes no more
-            raise ConfigError(f"seed must be in [0, 2**32), got {self.seed}")
+        check_training_ranges(self, ("lr_generator", "lr_discriminator"),
+                              ("lambda_cycle", "lambda_identity", "gradient_penalty_weight"))
 
     @classmethod
     def paper(cls, model: str) -> "CycleGANConfig":
