@@ -372,3 +372,21 @@ def test_every_layer_used_and_every_param_trained(index):
     (out * randn(*out.shape, seed=3)).sum().backward()
     for name, p in module.named_parameters():
         assert p.grad is not None and p.grad.abs().sum() > 0, f"{name} gets no gradient"
+
+
+@pytest.mark.parametrize("residual", [False, True])
+def test_stargan_vc2_residual_blocks_switch(residual):
+    """With ``residual_blocks`` a 1D block whose output is zero passes its input on; without, it
+    blocks it (the figure's plain blocks)."""
+    g = gen("stargan_vc2", 35, residual_blocks=residual)
+    with torch.no_grad():
+        for block in g.blocks:
+            for norm in (block.norm, block.gate_norm):
+                for lin in (norm.gamma, norm.beta):
+                    lin.weight.zero_()
+                    lin.bias.zero_()
+    x, c_s, c_t = randn(2, 35, 16), one_hot(0, 1), one_hot(2, 3)
+    zeroed = g(x, c_s, c_t)
+    g.blocks = nn.ModuleList()
+    skipped = g(x, c_s, c_t)
+    assert torch.allclose(zeroed, skipped) == residual

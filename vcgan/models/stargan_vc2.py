@@ -104,6 +104,11 @@ class StarGANVC2GeneratorConfig:
     output_kernel: list[int] = field(default_factory=lambda: [5, 15])
     norm: str = "instance"
     """Norm of the two downsampling blocks and the 2D→1D conv; the 1D blocks always use CIN."""
+    residual_blocks: bool = False
+    """Add each 1D block's input to its output (``h + block(h)``). The figure draws the blocks
+    without a skip (FACTS 2.2), hence the default; whether the paper's text adds one is
+    unverified (FACTS 2.9). Without it, the reduced demo generator does not learn to keep the
+    input's content (README.md, "Many-to-many on the demo corpus")."""
 
     def __post_init__(self):
         _check_config(self.norm, self.n_speakers, self.mcep_dim, self.base_channels)
@@ -211,7 +216,7 @@ class StarGANVC2Generator(nn.Module):
         channels, h_height, h_frames = h.shape[1:]
         h = self.to_1d_norm(self.to_1d(h.reshape(batch, channels * h_height, h_frames)))
         for block in self.blocks:
-            h = block(h, code)
+            h = h + block(h, code) if self.config.residual_blocks else block(h, code)
         h = self.to_2d(h).reshape(batch, channels, h_height, h_frames)
         h = self.upsample(h)[:, :, :height, :]
         return self.output(h).squeeze(1)

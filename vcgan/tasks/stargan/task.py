@@ -115,11 +115,11 @@ class StarGANTask(GANTask):
                 loss_c = classification_loss(clf(x), src) + classification_loss(clf(y), tgt)
             self.update("classifier", loss_c)
             logs["classifier/total"] = loss_c.item()
+            logs["generator/classification"] = cls.item()
 
         self.step_schedulers()
         logs.update({
             "generator/adversarial": adv.item(),
-            "generator/classification": cls.item(),
             "generator/cycle": cyc.item(),
             "generator/identity": idt.item(),
             "generator/identity_weight": w_id,

@@ -1,16 +1,18 @@
-"""CycleGAN-VC and CycleGAN-VC2 compute what they computed when these figures were pinned.
+"""CycleGAN-VC, CycleGAN-VC2, StarGAN-VC and StarGAN-VC2 compute what they computed when these
+figures were pinned.
 
 For a fixed seed, the tiny demo configs, one torch thread and a small dump of a real recording,
 `vcgan train` must give the same loss trace (TensorBoard scalars every 5 iterations) and the same
 final weights, and `vcgan convert` the same converted features, as the code at the time of
-pinning (tests/data/cyclegan_pinned.json). Refactoring may move code; it must not change these.
+pinning (tests/data/models_pinned.json). Refactoring may move code; it must not change these.
 
 The tolerance (relative 1e-5) only absorbs the last bits that another order of floating-point
 summation gives; any change of the computation (a loss term, an initialisation, a crop, the
 order of random draws) moves these figures by far more.
 
-Regenerate only for a deliberate change of what the models compute, and say so in the commit:
-    tools/venv/bin/python tests/test_pinned_cyclegan.py --write
+Regenerate only for a deliberate change of what a model computes, only that model's figures,
+and say so in the commit (a new model is pinned the same way):
+    tools/venv/bin/python tests/test_pinned_models.py --write stargan_vc2
 """
 
 from __future__ import annotations
@@ -26,10 +28,12 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from conftest import REPO, make_two_speaker_wavs, write_data_dir  # noqa: E402
 
-PINNED = HERE / "data" / "cyclegan_pinned.json"
+PINNED = HERE / "data" / "models_pinned.json"
 CONFIGS = {
     "cyclegan_vc": REPO / "egs/demo/cyclegan_vc/conf/cyclegan_vc_tiny.yaml",
     "cyclegan_vc2": REPO / "egs/demo/cyclegan_vc2/conf/cyclegan_vc2_tiny.yaml",
+    "stargan_vc": REPO / "egs/demo/stargan_vc/conf/stargan_vc_tiny.yaml",
+    "stargan_vc2": REPO / "egs/demo/stargan_vc2/conf/stargan_vc2_tiny.yaml",
 }
 RTOL = 1e-5
 
@@ -102,11 +106,15 @@ def test_training_and_conversion_match_the_pinned_figures(name, data, tmp_path):
         np.testing.assert_allclose(got["converted"][key], sums, rtol=RTOL, err_msg=key)
 
 
-if __name__ == "__main__" and "--write" in sys.argv:
+if __name__ == "__main__" and "--write" in sys.argv[1:2]:
     import tempfile
+    names = sys.argv[2:]
+    if not names or not set(names) <= set(CONFIGS):
+        sys.exit(f"usage: {sys.argv[0]} --write NAME...  (names: {', '.join(sorted(CONFIGS))})")
+    result = json.loads(PINNED.read_text()) if PINNED.is_file() else {}
     with tempfile.TemporaryDirectory() as tmp:
         d = make_dump(Path(tmp))
-        result = {name: figures(name, Path(tmp), d) for name in sorted(CONFIGS)}
+        result.update({name: figures(name, Path(tmp), d) for name in names})
     PINNED.parent.mkdir(exist_ok=True)
-    PINNED.write_text(json.dumps(result, indent=1) + "\n")
-    print(f"wrote {PINNED}")
+    PINNED.write_text(json.dumps(dict(sorted(result.items())), indent=1) + "\n")
+    print(f"wrote {', '.join(names)} into {PINNED}")
