@@ -83,3 +83,30 @@ def write_format1_bundle(path: Path, config: dict, speakers: list[str], generato
     for spk in speakers:
         stats[spk].save(path / "stats" / f"{spk}.npz")
     return path
+
+
+@pytest.fixture(scope="module")
+def dump3(tmp_path_factory, arctic):
+    """A dump of three "speakers" (``low``: the recording, ``high``: an octave up, ``mid``: a
+    fifth up), two utterances each, 24 mel-cepstra, with statistics; ``wav`` is one of ``low``'s."""
+    from vcgan.bin.cli import main
+    from vcgan.features import FeatureConfig, extract_features
+    from vcgan.vocoders import world_vocode
+
+    x, fs = arctic
+    root = tmp_path_factory.mktemp("pipeline")
+    utts = make_two_speaker_wavs(root, x, fs, n_parts=2)
+    cfg = FeatureConfig(sample_rate=fs, mcep_dim=24, f0_method="dio")
+    feats = extract_features(x, cfg)
+    mid = world_vocode({**feats, "f0": feats["f0"] * 1.5}, cfg)
+    n = len(x) // 2
+    for i in range(2):
+        p = root / f"mid_{i}.wav"
+        sf.write(p, mid[i * n:(i + 1) * n], fs)
+        utts[f"mid_{i}"] = ("mid", str(p))
+    data = write_data_dir(root / "data", utts)
+    cfg.save(root / "feature.yaml")
+    assert main(["extract", "--data-dir", str(data), "--out-dir", str(root / "dump"),
+                 "--config", str(root / "feature.yaml")]) == 0
+    assert main(["stats", "--dump-dir", str(root / "dump")]) == 0
+    return {"root": root, "dump": root / "dump", "wav": utts["low_1"][1]}

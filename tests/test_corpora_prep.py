@@ -101,6 +101,10 @@ def test_vcc2018(tmp_path: Path) -> None:
     vcc2018.prepare(root, tmp_path / "all", n_dev=0)
     assert not (tmp_path / "all" / "dev").exists()
     assert len(_utts(tmp_path / "all" / "train")) == 32
+    # StarGAN-VC2's four sources alone (egs/vcc2018/stargan_vc2): no target speaker needed
+    vcc2018.prepare(root, tmp_path / "sources", ["VCC2SF3", "VCC2SM3"], [], n_dev=2)
+    assert sorted(_sentences(tmp_path / "sources" / "eval", "VCC2SM3")) == ["30001", "30002", "30003"]
+    assert not (tmp_path / "sources" / "train_VCC2TF1").exists()
     # a target speaker missing from the reference set is named
     (root / "vcc2018_reference" / "VCC2TM1").rename(root / "vcc2018_reference" / "other")
     with pytest.raises(CorpusError, match=r"unknown speaker\(s\) VCC2TM1 in .*vcc2018_reference"):

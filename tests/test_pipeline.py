@@ -16,16 +16,14 @@ import soundfile as sf
 import torch
 import yaml
 
-from conftest import make_two_speaker_wavs, write_data_dir, write_format1_bundle
+from conftest import write_format1_bundle
 from vcgan import tasks
 from vcgan.bin.cli import main
 from vcgan.bundle import Bundle, Component
 from vcgan.conversion import ConversionChain, check_speakers
 from vcgan.data.dump import read_features
-from vcgan.features import FeatureConfig, extract_features
 from vcgan.tasks.base import TrainingContext, TrainingSetup
 from vcgan.utils.config import from_dict, to_dict
-from vcgan.vocoders import world_vocode
 
 pytestmark = pytest.mark.usefixtures("single_torch_thread")
 
@@ -157,29 +155,7 @@ def toy_families():
         tasks.unregister(f.name)
 
 
-# ----------------------------------------------------------------------------- data
-@pytest.fixture(scope="module")
-def dump3(tmp_path_factory, arctic):
-    """A dump of three "speakers": the recording, an octave up, a fifth up."""
-    x, fs = arctic
-    root = tmp_path_factory.mktemp("pipeline")
-    utts = make_two_speaker_wavs(root, x, fs, n_parts=2)
-    cfg = FeatureConfig(sample_rate=fs, mcep_dim=24, f0_method="dio")
-    feats = extract_features(x, cfg)
-    mid = world_vocode({**feats, "f0": feats["f0"] * 1.5}, cfg)
-    n = len(x) // 2
-    for i in range(2):
-        p = root / f"mid_{i}.wav"
-        sf.write(p, mid[i * n:(i + 1) * n], fs)
-        utts[f"mid_{i}"] = ("mid", str(p))
-    data = write_data_dir(root / "data", utts)
-    cfg.save(root / "feature.yaml")
-    assert main(["extract", "--data-dir", str(data), "--out-dir", str(root / "dump"),
-                 "--config", str(root / "feature.yaml")]) == 0
-    assert main(["stats", "--dump-dir", str(root / "dump")]) == 0
-    return {"root": root, "dump": root / "dump", "wav": utts["low_1"][1]}
-
-
+# ----------------------------------------------------------------------------- data (dump3: conftest.py)
 def _toy_config(path, **model):
     path.write_text(yaml.safe_dump({"task": "toy_shift", "model": {"n_iterations": 30, **model},
                                     "trainer": {"checkpoint_interval": 10, "log_interval": 5,

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# StarGAN-VC (the first version: 2-D gated CNN and a domain classifier) on the offline demo
+# corpus: ONE model for all 12 ordered pairs of its 4 synthetic speakers, 16 kHz (see README.md).
+# Run from this directory:  ./run.sh [--stage N] [--stop_stage N] [--nj N] ...  (--help)
+set -euo pipefail
+
+stage=0                  # first stage: 0 corpus build, 1 data prep, 2 features, 3 stats, 4 training, 5 conversion, 6 synthesis, 7 evaluation
+stop_stage=7             # last stage to run
+nj=2                     # parallel processes (corpus synthesis, feature extraction, conversion)
+force=false              # true: redo stages already marked done in exp/stages/
+conf=conf/feature.yaml   # feature configuration (YAML; rates in Hz, frame period in ms)
+corpus=../../../corpora/demo  # demo corpus directory, built by stage 0 (shared with the other demo recipes)
+n_sentences=100          # sentences per speaker in the demo corpus (1..100; e.g. 8 for a quick test)
+src_spks="kalM espM"     # speakers whose training sentences are the first half (s001-s040 of 100)
+trg_spks="sltF espF"     # speakers whose training sentences are the second half (s041-s080): non-parallel
+train_sets="kalM:espM:sltF:espF"  # speaker sets spk1:spk2[:spk3...], one many-to-many model each
+pairs=""                 # source:target pairs to convert and evaluate ("": every ordered pair of the first training set)
+train_conf=conf/stargan_vc.yaml  # training config (reduced for CPU: see the file; the paper's: vcgan/tasks/stargan/config.py defaults)
+model_name=stargan_vc    # experiment directories: exp/<model_name>_<spk1>_<spk2>_..., one per training set
+device=auto              # cpu, cuda or auto (GPU when present)
+threads=0                # torch CPU threads of training and conversion (0: one per core; 1 when jobs share the cores)
+eval_set=eval            # data/<eval_set>_<spk> is converted and evaluated
+metrics=mcd,f0,gv,sim,mos  # vcgan evaluate metrics (sim: speaker similarity; mos: DNSMOS naturalness proxy)
+postfilters=""           # post-filter bundle directories applied in order to the model's conversions (stage 5; not the baseline)
+vocoder=world            # stage 6 vocoder, a name vcgan synthesize --vocoder takes (world: the WORLD features the model converts)
+
+. ./path.sh
+. ./cmd.sh
+. utils/parse_options.sh
+. utils/vc_stages.sh
+
+if [ -z "$pairs" ]; then
+    first_set=${train_sets%% *}
+    pairs=$(vc_all_pairs "${first_set//:/ }" | tr "\n" " ")
+fi
+
+vc_stage 0 corpus     python "$VCGAN_ROOT/tools/make_demo_corpus.py" "$corpus" --n_sentences "$n_sentences" --nj "$nj"
+vc_stage 1 data_prep  local/data_prep.sh "$corpus" data "$src_spks" "$trg_spks"
+vc_stage 2 extract    vc_extract train dev eval
+vc_stage 3 stats      vc_stats train
+vc_later_stages
