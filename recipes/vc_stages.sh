@@ -343,7 +343,12 @@ vc_link_by_sentence() {  # vc_link_by_sentence <data-dir> <speaker> <src-speaker
 
 vc_evaluate() {  # vc_evaluate: MCD & co. of no conversion, the baseline and the model, per pair
     vc_plan || return 1
-    local p src tgt out ev system
+    local p src tgt out ev system rc
+    # `vcgan evaluate` exits 1 when some utterances could not be scored (e.g. a converted file
+    # in which the speaker encoder finds no speech): its result file holds the others and
+    # names the failures. One such utterance must not stop the evaluation of every other
+    # pair: they are listed at the end instead. Any other failure stops the stage.
+    local -a partial=()
     for p in "${VC_PAIRS[@]}"; do
         src=${p%%:*} tgt=${p##*:} out=$(vc_pair_dir "$src" "$tgt" convert) ev=$(vc_pair_dir "$src" "$tgt" eval)
         vc_link_by_sentence "data/${eval_set}_$tgt" "$tgt" "$src" "$ev/ref"
@@ -352,9 +357,15 @@ vc_evaluate() {  # vc_evaluate: MCD & co. of no conversion, the baseline and the
             local conv="$out/$system/wav"
             [ "$system" = none ] && conv="$ev/src"
             echo "--- $src -> $tgt: $system"
+            rc=0
             vcgan evaluate --ref "$ev/ref" --conv "$conv" --src "$ev/src" --metrics "$metrics" \
                 --config dump/train/feature_config.yaml -j "$nj" --no-progress \
-                --json "$ev/$system.json" --plot "$ev/$system.png"
+                --json "$ev/$system.json" --plot "$ev/$system.png" || rc=$?
+            if [ "$rc" -eq 1 ] && [ -f "$ev/$system.json" ]; then
+                partial+=("$ev/$system.json")
+            elif [ "$rc" -ne 0 ]; then
+                return "$rc"
+            fi
         done
         echo "=== $src -> $tgt: no conversion vs statistical baseline vs $model_name"
         vcgan report none="$ev/none.json" baseline="$ev/baseline.json" "$model_name=$ev/model.json" \
@@ -377,6 +388,10 @@ vc_evaluate() {  # vc_evaluate: MCD & co. of no conversion, the baseline and the
         vcgan report --matrix --plot "$ev/matrix.png" --json "$ev/matrix.json" "${items[@]}" | tee "$ev/matrix.txt"
         echo "matrices: $ev/matrix.txt, $ev/matrix.json, heatmaps: $ev/matrix.png"
     done
+    if [ "${#partial[@]}" -gt 0 ]; then
+        echo "warning: some utterances could not be scored; these results leave them out (their \"errors\" say why):" >&2
+        printf '  %s\n' "${partial[@]}" >&2
+    fi
 }
 
 vc_settings() {  # vc_settings <stage>: the options stage 4, 5, 6 or 7 depends on, one line

@@ -267,6 +267,12 @@ if [ "$1" = train ]; then
     echo "training at iteration 20 of 20"
     if [ -n "${FAIL_TRAIN:-}" ]; then echo "RuntimeError: out of memory"; exit 3; fi
 fi
+# FAIL_EVAL=<status>:<json>: the evaluation writing <json> ends with <status> (1: some
+# utterances not scored, the result file written; 2: unusable, nothing written).
+if [ "$1" = evaluate ] && [ -n "${FAIL_EVAL:-}" ] && [[ " $* " == *" --json ${FAIL_EVAL#*:} "* ]]; then
+    if [ "${FAIL_EVAL%%:*}" = 1 ]; then mkdir -p "$(dirname "${FAIL_EVAL#*:}")"; echo "{}" > "${FAIL_EVAL#*:}"; fi
+    exit "${FAIL_EVAL%%:*}"
+fi
 exit 0
 """
 LATER_STAGES = f"""
@@ -380,6 +386,21 @@ def test_later_stages_set_of_three_keeps_pair_layout_and_reports_training_failur
     assert "error: training b, c, a failed; full log: exp/log/train_m_b_c_a.log" in out
     assert "stage 4: train FAILED" in r.stderr
     assert not any(c.startswith("vcgan convert") for c in recorded())
+
+
+def test_partly_scored_evaluation_is_reported_and_the_other_pairs_finish(later) -> None:
+    run, recorded = later
+    partial = "exp/m_a_b/eval/a_b/model.json"
+    r = run("--pairs", "a:b b:a", FAIL_EVAL=f"1:{partial}")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert any("--json exp/m_a_b/eval/b_a/model.json" in c for c in recorded())  # the next pair ran
+    out = r.stdout + r.stderr  # a stage's stderr goes to its log and the screen
+    assert "some utterances could not be scored" in out and f"  {partial}" in out
+    assert any(c.startswith("vcgan report --matrix") for c in recorded())
+    # An evaluation that cannot run at all stops the stage.
+    r = run("--pairs", "a:b b:a", "--metrics", "mcd,f0", FAIL_EVAL=f"2:{partial}")
+    assert r.returncode != 0 and "stage 7: evaluate FAILED" in r.stderr
+    assert not any("--json exp/m_a_b/eval/b_a/model.json" in c for c in recorded())
 
 
 def test_missing_postfilter_stops_before_training(later, tmp_path: Path) -> None:
