@@ -390,3 +390,19 @@ def test_stargan_vc2_residual_blocks_switch(residual):
     g.blocks = nn.ModuleList()
     skipped = g(x, c_s, c_t)
     assert torch.allclose(zeroed, skipped) == residual
+
+
+def test_stargan_vc2_mean_pooling_switch():
+    """``pooling: mean`` divides the pooled features, and so the score, by the positions."""
+    d_sum, d_mean = disc("stargan_vc2", 35), disc("stargan_vc2", 35, pooling="mean")
+    d_mean.load_state_dict(d_sum.state_dict())
+    y, c_s, c_t = randn(2, 35, 32), one_hot(0, 1), one_hot(2, 3)
+    with torch.no_grad():
+        h = d_sum.final(d_sum.downsample(d_sum.input(y.unsqueeze(1))))
+        positions = h.shape[2] * h.shape[3]
+        torch.testing.assert_close(d_mean(y, c_s, c_t) * positions - d_mean.fc.bias * (positions - 1),
+                                   d_sum(y, c_s, c_t))
+    with pytest.raises(ConfigError, match="pooling"):
+        from vcgan.models import DISCRIMINATORS
+        from vcgan.utils.config import from_dict
+        from_dict(DISCRIMINATORS["stargan_vc2"][1], {"pooling": "max"}, where="test")

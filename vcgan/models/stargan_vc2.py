@@ -120,7 +120,10 @@ class StarGANVC2DiscriminatorConfig:
 
     ``base_channels`` is the printed width of the input conv (before the gate); the last gated
     block, and so φ and the code embedding, has ``base_channels * 2 ** n_downsample / 2``
-    channels (512). ``spectral_norm`` is vcgan's switch, not in the paper.
+    channels (512). ``spectral_norm`` is vcgan's switch, not in the paper. ``pooling`` is how
+    φ gathers the last feature map: ``"sum"`` (the figure's global sum pooling, the default) or
+    ``"mean"`` (vcgan's switch: scores, and so the generator's adversarial gradient, no longer
+    grow with the number of positions, i.e. with crop length and feature rows).
     """
 
     mcep_dim: int = 35
@@ -131,9 +134,12 @@ class StarGANVC2DiscriminatorConfig:
     final_kernel: list[int] = field(default_factory=lambda: [1, 5])
     norm: str = "instance"
     spectral_norm: bool = False
+    pooling: str = "sum"
 
     def __post_init__(self):
         _check_config(self.norm, self.n_speakers, self.mcep_dim, self.base_channels)
+        if self.pooling not in ("sum", "mean"):
+            raise ValueError(f"pooling must be 'sum' or 'mean', got {self.pooling!r}")
 
 
 class CINGatedConv1d(nn.Module):
@@ -252,7 +258,7 @@ class StarGANVC2Discriminator(nn.Module):
             raise ValueError(f"expected (batch, mcep_dim={self.config.mcep_dim}, frames), got {tuple(y.shape)}")
         code = pair_code(src_code, tgt_code, y.shape[0], self.config.n_speakers).to(y.dtype)
         h = self.final(self.downsample(self.input(y.unsqueeze(1))))
-        phi = h.sum(dim=(2, 3))
+        phi = h.sum(dim=(2, 3)) if self.config.pooling == "sum" else h.mean(dim=(2, 3))
         return self.fc(phi).squeeze(1) + (self.embed(code) * phi).sum(dim=1)
 
 
