@@ -1,19 +1,23 @@
 #!/usr/bin/env python
-"""Benchmark of CycleGAN-VC / CycleGAN-VC2 training throughput: prints figures, asserts nothing.
+"""Benchmark of training throughput (CycleGAN-VC/VC2, StarGAN-VC/VC2): prints figures, asserts nothing.
 
   tools/venv/bin/python tools/bench_train.py                       # papers' configs + demo, 1 and 2 threads
   tools/venv/bin/python tools/bench_train.py --configs demo --threads 2 --iterations 20
   tools/venv/bin/python tools/bench_train.py --configs cyclegan_vc2 --profile-config cyclegan_vc2
+  tools/venv/bin/python tools/bench_train.py --configs stargan_vc stargan_vc2 demo_stargan_vc demo_stargan_vc2
 
-Measures :meth:`vcgan.tasks.cyclegan.CycleGANTask.train_step` on random normalised
-crops (the loop around it, crop sampling and checkpoints, is negligible next to it):
+Measures the ``train_step`` of a family's task (:class:`vcgan.tasks.cyclegan.CycleGANTask`,
+:class:`vcgan.tasks.stargan.StarGANTask`) on random normalised crops (the loop around it,
+crop sampling and checkpoints, is negligible next to it):
 
 1. Iterations/s (and s/iteration) after ``--warmup`` untimed steps, for each configuration of
-   ``--configs`` (``cyclegan_vc``, ``cyclegan_vc2``: the papers' settings, batch 1, 128-frame
-   crops, 24 / 35 mel-cepstra; ``demo``: the demo recipe's training YAML) at each torch thread
-   count of ``--threads`` on the CPU, and on CUDA when a GPU is present. The step is timed with
-   the identity loss on (iterations before ``identity_iterations``; two extra generator passes)
-   and, with ``--phases both``, also after it.
+   ``--configs`` at each torch thread count of ``--threads`` on the CPU, and on CUDA when a GPU
+   is present. Configurations: ``cyclegan_vc``, ``cyclegan_vc2`` (the papers' settings, batch 1,
+   128-frame crops, 24 / 35 mel-cepstra), ``stargan_vc`` (batch 1, 512 frames, 36 rows),
+   ``stargan_vc2`` (batch 8, 128 frames, 35 rows), both with 4 speakers as in the papers, and
+   ``demo``, ``demo_stargan_vc``, ``demo_stargan_vc2`` (the demo recipes' training YAMLs, the
+   demo's 24 mel-cepstra, 4 speakers). The step is timed with the identity loss on (iterations
+   before ``identity_iterations``) and, with ``--phases both``, also after it.
 2. A ``torch.profiler`` table of one step of ``--profile-config`` (top ops by self CPU time) and
    the split of the step's wall time into forward, backward (autograd engine) and optimizer
    (Adam ``step``/``zero_grad``).
@@ -29,29 +33,50 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_CONFIG = ROOT / "egs/demo/cyclegan_vc2/conf/cyclegan_vc2.yaml"
+#: Training YAMLs of the other demo configurations (``demo`` is ``--demo-config``).
+DEMO_CONFIGS = {"demo_stargan_vc": ROOT / "egs/demo/stargan_vc/conf/stargan_vc.yaml",
+                "demo_stargan_vc2": ROOT / "egs/demo/stargan_vc2/conf/stargan_vc2.yaml"}
+CONFIGS = ["cyclegan_vc", "cyclegan_vc2", "stargan_vc", "stargan_vc2", "demo", *DEMO_CONFIGS]
 
-
-#: Mel-cepstra per frame of the papers' data: VCC2016 in CycleGAN-VC (24), VCC2018 in CycleGAN-VC2 (35).
-PAPER_FEATURE_DIMS = {"cyclegan_vc": 24, "cyclegan_vc2": 35}
+#: Feature rows of the papers' data: VCC2016 in CycleGAN-VC (24), VCC2018 in CycleGAN-VC2 (35),
+#: StarGAN-VC's 36 (arXiv 1806.02169, Fig. 2) and StarGAN-VC2's 35 (arXiv 1907.12279, its figure).
+PAPER_FEATURE_DIMS = {"cyclegan_vc": 24, "cyclegan_vc2": 35, "stargan_vc": 36, "stargan_vc2": 35}
+#: Speakers of a StarGAN model timed here: the papers' four.
+N_SPEAKERS = 4
 
 
 def load_config(name: str, demo_config: Path):
-    """``(CycleGANConfig, feature dimension)`` by name: a paper's (``cyclegan_vc``/``cyclegan_vc2``)
-    or ``demo`` (the demo recipe's training YAML and the dimension of its feature config)."""
+    """``(family config, feature rows)`` by name: a paper's (``cyclegan_vc``, ``stargan_vc2``, ...)
+    or a demo recipe's (its training YAML and the dimension of its feature config)."""
     from vcgan.tasks.cyclegan import CycleGANConfig
-    if name == "demo":
+    from vcgan.tasks.stargan import StarGANConfig
+    if name == "demo" or name in DEMO_CONFIGS:
         from vcgan.features.config import FeatureConfig
         from vcgan.train.config import TrainingConfig
-        features = FeatureConfig.from_yaml(demo_config.parent / "feature.yaml")
-        return TrainingConfig.from_yaml(demo_config).model_config(), features.n_mcep
+        path = demo_config if name == "demo" else DEMO_CONFIGS[name]
+        features = FeatureConfig.from_yaml(path.parent / "feature.yaml")
+        return TrainingConfig.from_yaml(path).model_config(), features.n_mcep
+    if name.startswith("stargan"):
+        return StarGANConfig.from_dict({"model": name}), PAPER_FEATURE_DIMS[name]
     return CycleGANConfig.paper(name), PAPER_FEATURE_DIMS[name]
 
 
-def random_batches(cfg, dim: int, device: torch.device, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    """Two ``(batch_size, dim, crop_frames)`` standard-normal batches (normalised features)."""
+def build_workload(cfg, dim: int, device: str, seed: int = 0) -> tuple[object, tuple]:
+    """The task of ``cfg``'s family and the arguments of its ``train_step`` before the
+    iteration: standard-normal ``(batch_size, dim, crop_frames)`` crops (normalised features),
+    for StarGAN with random source speakers and other targets."""
+    from vcgan.tasks.cyclegan import CycleGANTask
+    from vcgan.tasks.stargan import StarGANConfig, StarGANTask
     g = torch.Generator().manual_seed(seed)
     shape = (cfg.batch_size, dim, cfg.crop_frames)
-    return torch.randn(shape, generator=g).to(device), torch.randn(shape, generator=g).to(device)
+    x, y = torch.randn(shape, generator=g), torch.randn(shape, generator=g)
+    if isinstance(cfg, StarGANConfig):
+        task = StarGANTask(cfg, dim, N_SPEAKERS, device)
+        src = torch.randint(0, N_SPEAKERS, (cfg.batch_size,), generator=g)
+        tgt = (src + torch.randint(1, N_SPEAKERS, (cfg.batch_size,), generator=g)) % N_SPEAKERS
+        return task, (x.to(task.device), src, y.to(task.device), tgt)
+    task = CycleGANTask(cfg, dim, device)
+    return task, (x.to(task.device), y.to(task.device))
 
 
 def sync(device: torch.device) -> None:
@@ -90,27 +115,25 @@ def phase_iterations(cfg, phases: str) -> list[tuple[str, int]]:
 
 
 def throughput_table(args, devices: list[str]) -> None:
-    from vcgan.tasks.cyclegan import CycleGANTask
     print(f"== train_step throughput: {args.iterations} timed iterations after {args.warmup} warm-up")
-    print(f"{'config':<14} {'params G/D (M)':>15} {'crop':>5} {'dim':>4} {'device':>7} {'thr':>4} "
+    print(f"{'config':<17} {'params G/D (M)':>15} {'crop':>5} {'dim':>4} {'device':>7} {'thr':>4} "
           f"{'phase':>7} {'s/it':>8} {'it/s':>8} {'min s/it':>9}")
     for name in args.configs:
         cfg, dim = load_config(name, args.demo_config)
         for device in devices:
             for threads in (args.threads if device == "cpu" else [torch.get_num_threads()]):
                 torch.set_num_threads(threads)
-                task = CycleGANTask(cfg, dim, device)
-                batches = random_batches(cfg, dim, task.device)
+                task, batches = build_workload(cfg, dim, device)
                 params = n_parameters(task)
                 for label, it in phase_iterations(cfg, args.phases):
                     t = time_steps(task, batches, it, args.iterations, args.warmup)
                     mean = sum(t) / len(t)
-                    print(f"{name:<14} {params['generator']:7.2f}/{params['discriminator']:<7.2f} "
+                    print(f"{name:<17} {params['generator']:7.2f}/{params['discriminator']:<7.2f} "
                           f"{cfg.crop_frames:>5} {dim:>4} {device:>7} {threads:>4} {label:>7} "
                           f"{mean:8.3f} {1 / mean:8.2f} {min(t):9.3f}", flush=True)
-                if device == "cpu" and name != "demo":
+                if device == "cpu" and not name.startswith("demo"):
                     steps = cfg.n_iterations
-                    print(f"{'':<14}   -> {steps} iterations at this speed: {steps * mean / 3600:.0f} h")
+                    print(f"{'':<17}   -> {steps} iterations at this speed: {steps * mean / 3600:.0f} h")
 
 
 def classify(event) -> str:
@@ -126,11 +149,9 @@ def profile_step(args) -> None:
     """Profile one step (after warm-up) of ``--profile-config`` on the CPU."""
     from torch.profiler import ProfilerActivity, profile
 
-    from vcgan.tasks.cyclegan import CycleGANTask
     torch.set_num_threads(max(args.threads))
     cfg, dim = load_config(args.profile_config, args.demo_config)
-    task = CycleGANTask(cfg, dim, "cpu")
-    batches = random_batches(cfg, dim, task.device)
+    task, batches = build_workload(cfg, dim, "cpu")
     time_steps(task, batches, 0, 0, args.warmup)
     t0 = time.perf_counter()
     with profile(activities=[ProfilerActivity.CPU]) as prof:
@@ -154,7 +175,7 @@ def profile_step(args) -> None:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--configs", nargs="+", default=["cyclegan_vc", "cyclegan_vc2", "demo"],
-                   choices=["cyclegan_vc", "cyclegan_vc2", "demo"], help="configurations to time")
+                   choices=CONFIGS, help="configurations to time")
     p.add_argument("--demo-config", type=Path, default=DEMO_CONFIG, help="training YAML of 'demo'")
     p.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="torch CPU thread counts")
     p.add_argument("--iterations", type=int, default=3, help="timed iterations per measurement")
@@ -162,7 +183,7 @@ def main() -> None:
     p.add_argument("--phases", choices=["id", "both"], default="id",
                    help="id: time with the identity loss on; both: also after its cutoff")
     p.add_argument("--no-cuda", action="store_true", help="skip CUDA even when a GPU is present")
-    p.add_argument("--profile-config", default="cyclegan_vc2", choices=["cyclegan_vc", "cyclegan_vc2", "demo", "none"],
+    p.add_argument("--profile-config", default="cyclegan_vc2", choices=[*CONFIGS, "none"],
                    help="configuration whose step is profiled ('none': no profile)")
     p.add_argument("--top", type=int, default=15, help="rows of the profiler table")
     args = p.parse_args()
