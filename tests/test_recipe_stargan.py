@@ -14,9 +14,9 @@ from test_recipe_demo import ROOT, _run, copy_recipe
 pytestmark = [pytest.mark.slow]
 
 SPEAKERS = ["kalM", "espM", "sltF", "espF"]
-# Three ordered pairs keep CI short (each is three `vcgan evaluate` runs) and still make a
-# matrix with empty cells; the recipe's default is all 12 (the demo run of README.md).
-PAIRS = ["kalM:sltF", "sltF:espM", "espF:kalM"]
+# Two ordered pairs per model keep CI short (each is three `vcgan evaluate` runs) and still
+# make a matrix with empty cells; the recipe's default is all 12 (the demo run of README.md).
+PAIRS = {"stargan_vc2": ["kalM:sltF", "sltF:espM"], "stargan_vc": ["espF:kalM", "kalM:sltF"]}
 
 
 @pytest.fixture(scope="module")
@@ -50,10 +50,11 @@ def _reuse_features(recipe: Path, done: Path) -> bool:
     return True
 
 
-# The first runs every stage with three pairs; the second reuses its features (stages 0-3
-# skipped) and evaluates two pairs: together they cover both models end to end in CI time.
-@pytest.mark.parametrize("model, pairs", [("stargan_vc2", PAIRS), ("stargan_vc", PAIRS[:2])])
-def test_recipe_trains_one_model_and_prints_matrices(workspace: Path, model: str, pairs: list[str]) -> None:
+# The first runs every stage; the second reuses its features (stages 0-3 skipped): together
+# they cover both models end to end in CI time.
+@pytest.mark.parametrize("model", ["stargan_vc2", "stargan_vc"])
+def test_recipe_trains_one_model_and_prints_matrices(workspace: Path, model: str) -> None:
+    pairs = PAIRS[model]
     recipe = workspace / "egs" / "demo" / model
     corpus = workspace / "corpus"
     reused = model != "stargan_vc2" and _reuse_features(recipe, workspace / "egs" / "demo" / "stargan_vc2")
