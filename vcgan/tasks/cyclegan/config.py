@@ -24,8 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from vcgan.train.gan import check_training_ranges
-from vcgan.train.gan import identity_weight, lr_lambda  # re-exported: the schedules every GAN family shares
+# identity_weight and lr_lambda are re-exported: the schedules every GAN family shares.
+from vcgan.train.gan import check_training_ranges, identity_weight, lr_lambda
 from vcgan.utils.config import ConfigError, from_dict, to_dict
 
 
