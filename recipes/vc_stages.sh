@@ -11,7 +11,8 @@
 # Expects from run.sh: stage, stop_stage, nj, force, conf, and train_cmd (cmd.sh); for
 # stages 4-7 also train_conf, model_name, pairs ("src:tgt ..."), device, eval_set, metrics,
 # cuda_cmd (cmd.sh; train_cmd when unset), and optionally threads (torch CPU threads; 0 or
-# unset: torch's default), train_sets, postfilters and vocoder (below).
+# unset: torch's default), ngpu/nnodes/rdzv_endpoint (data-parallel training, vc_train_launcher),
+# train_sets, postfilters and vocoder (below).
 #
 # Models and pairs (stages 4-7):
 #   train_sets  "a:b[:c...] ..."  speaker sets, ONE model each, trained in
@@ -257,6 +258,19 @@ vc_threads() {  # vc_threads: the --threads option of vcgan train/convert, when 
     if [ "${threads:-0}" -gt 0 ]; then echo "--threads $threads"; fi
 }
 
+vc_train_launcher() {  # vc_train_launcher <run-id>: the command that runs `vcgan train` (torchrun when ngpu or nnodes > 1)
+    local ngpu=${ngpu:-1} nnodes=${nnodes:-1}
+    if [ "$ngpu" -le 1 ] && [ "$nnodes" -le 1 ]; then echo vcgan; return 0; fi
+    if [ "$nnodes" -le 1 ]; then
+        echo "python -m torch.distributed.run --standalone --nproc-per-node $ngpu -m vcgan"
+    elif [ -z "${rdzv_endpoint:-}" ]; then
+        _vc_error "--nnodes $nnodes needs --rdzv_endpoint HOST:PORT (a host every node reaches)"
+    else
+        echo "python -m torch.distributed.run --nnodes $nnodes --nproc-per-node $ngpu --rdzv-backend c10d" \
+             "--rdzv-endpoint $rdzv_endpoint --rdzv-id $1 -m vcgan"
+    fi
+}
+
 vc_bundle_checksum() {  # vc_bundle_checksum <bundle>: SHA-256 of what identifies a bundle's weights
     # Format 2 bundles checksum their weights in manifest.yaml; format 1 ones only have model.pt.
     local f
@@ -279,16 +293,19 @@ vc_train() {  # vc_train: one model per speaker set (vc_plan) with $train_conf, 
         return 1
     fi
     vc_plan || return 1
-    local set dir log dev=()
+    local set dir log launcher gpus dev=()
     [ -f dump/dev/feats.scp ] && dev=(--dev-dump dump/dev)
     for set in "${VC_SETS[@]}"; do
         dir=$(vc_set_dir "$set")
+        launcher=$(vc_train_launcher "${dir##*/}") || return 1
+        gpus=""; [ "${ngpu:-1}" -gt 1 ] && gpus="--gpu $ngpu"
         log=$vc_exp/log/train_${dir##*/}.log
         echo "training ${set//:/, } with $train_conf into $dir"
         echo "progress: tail -f $log   (the trainer's own log: $dir/train.log)"
         # Through ${cuda_cmd} like every other job, so that a cluster backend (cmd.sh) can
-        # put training on a GPU node.
-        if ! ${cuda_cmd:-$train_cmd} "$log" vcgan train --config "$train_conf" --train-dump dump/train \
+        # put training on a GPU node (cmd.sh's cuda_cmd asks for one GPU; --gpu N, given after
+        # it, asks for the ngpu processes of a node).
+        if ! ${cuda_cmd:-$train_cmd} $gpus "$log" $launcher train --config "$train_conf" --train-dump dump/train \
                 "${dev[@]}" $(vc_threads) --speakers ${set//:/ } --out "$dir" --device "$device" --resume; then
             tail -n 20 "$log" >&2
             echo "error: training ${set//:/, } failed; full log: $log" >&2

@@ -426,3 +426,38 @@ def test_recipe_run_sh_parses_and_lists_its_options(recipe: Path) -> None:
         for name in ("--train_sets", "--postfilters", "--vocoder", "--pairs"):
             # Every option has its help text after the current value.
             assert name in options and options[name].split("]", 1)[1].strip(), (name, r.stdout)
+
+
+# --- Data-parallel training from the recipes (issue 13): --ngpu, --nnodes through ${cuda_cmd}.
+
+@pytest.mark.parametrize(("options", "launcher"), [
+    ("", "vcgan"),
+    ("ngpu=2", "python -m torch.distributed.run --standalone --nproc-per-node 2 -m vcgan"),
+    ("ngpu=4 nnodes=3 rdzv_endpoint=node1:29400",
+     "python -m torch.distributed.run --nnodes 3 --nproc-per-node 4 --rdzv-backend c10d "
+     "--rdzv-endpoint node1:29400 --rdzv-id m_a_b -m vcgan"),
+])
+def test_training_goes_through_cuda_cmd_with_the_processes_of_a_node(tmp_path: Path, options, launcher) -> None:
+    (tmp_path / "train.yaml").write_text("task: cyclegan\n")
+    s = _sets_script(tmp_path, "a:b", "", f"""
+        {options}
+        train_conf=train.yaml device=cpu
+        fake_cmd() {{ echo "$*" >> calls.txt; }}
+        cuda_cmd=fake_cmd
+        vc_train > /dev/null || true
+        """)
+    r = _run([str(s)], cwd=tmp_path)
+    call = (tmp_path / "calls.txt").read_text().strip()
+    gpus = f"--gpu {options.split('ngpu=')[1].split()[0]} " if "ngpu" in options else ""  # else cmd.sh's own
+    assert call.startswith(f"{gpus}exp/log/train_m_a_b.log {launcher} train --config train.yaml"), (call, r.stderr)
+    assert "--speakers a b --out exp/m_a_b --device cpu --resume" in call
+
+
+def test_several_nodes_need_a_rendezvous_endpoint(tmp_path: Path) -> None:
+    (tmp_path / "train.yaml").write_text("task: cyclegan\n")
+    s = _sets_script(tmp_path, "a:b", "", """
+        nnodes=2 train_conf=train.yaml device=cpu cuda_cmd=echo
+        vc_train
+        """)
+    r = _run([str(s)], cwd=tmp_path)
+    assert r.returncode != 0 and "--nnodes 2 needs --rdzv_endpoint HOST:PORT" in r.stderr

@@ -17,6 +17,10 @@ model for `vcgan convert`. A run that was stopped continues with --resume exactl
 last checkpoint left it, and `--resume --iterations M` extends a run to M iterations (the
 schedule is recomputed for the new total); --export-bundle CKPT writes a bundle from any checkpoint.
 Results are deterministic for a seed on one device with one thread count (--threads).
+
+Data-parallel: the same command under torchrun, e.g. `torchrun --nproc-per-node 2 -m vcgan
+train ...` (one process per GPU, or CPU processes with --device cpu); the config's batch_size is
+the global batch, split over the processes; only rank 0 writes (see vcgan.train.distributed).
 """
 
 from __future__ import annotations

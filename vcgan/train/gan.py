@@ -16,6 +16,8 @@ from typing import Any, Protocol
 import torch
 from torch import nn
 
+from vcgan.train.distributed import no_gradient_sync, unwrapped
+
 
 class Schedule(Protocol):
     """The config fields the schedules read (every GAN family's config has them)."""
@@ -113,8 +115,22 @@ class GANTask:
         self.rng.manual_seed(seed)
 
     def modules(self) -> dict[str, nn.Module]:
-        """The networks by name."""
-        return dict(self._modules)
+        """The networks by name (as declared: without the loop's data-parallel wrappers)."""
+        return {k: unwrapped(m) for k, m in self._modules.items()}
+
+    def distribute(self, wrap, seed: int) -> None:
+        """Data-parallel training (:mod:`vcgan.train.distributed`): every network becomes
+        ``wrap(network)`` for ``train_step`` (the optimisers keep the same parameters), and the
+        step's random generator restarts from this rank's ``seed``."""
+        self._modules = {k: wrap(m) for k, m in self._modules.items()}
+        self.rng.manual_seed(seed)
+
+    def random_state(self) -> torch.Tensor:
+        """The state of the step's random generator (each rank's goes into a checkpoint)."""
+        return self.rng.get_state()
+
+    def set_random_state(self, state: torch.Tensor) -> None:
+        self.rng.set_state(state)
 
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
         """One optimizer per group (``{"generator": ..., "discriminator": ...}``)."""
@@ -128,7 +144,7 @@ class GANTask:
         """Everything needed to resume: networks, optimizers, schedulers, RNG state and config."""
         return {
             "config": self.cfg.to_dict(),
-            "modules": {k: m.state_dict() for k, m in self._modules.items()},
+            "modules": {k: m.state_dict() for k, m in self.modules().items()},
             "optimizers": {k: o.state_dict() for k, o in self._optimizers.items()},
             "schedulers": {k: s.state_dict() for k, s in self._schedulers.items()},
             "rng": self.rng.get_state(),
@@ -136,7 +152,7 @@ class GANTask:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore :meth:`state_dict` output (the task must have been built with the same config)."""
-        for key, part in (("modules", self._modules), ("optimizers", self._optimizers), ("schedulers", self._schedulers)):
+        for key, part in (("modules", self.modules()), ("optimizers", self._optimizers), ("schedulers", self._schedulers)):
             missing = set(part) ^ set(state[key])
             if missing:
                 raise KeyError(f"state {key} do not match this task: {sorted(missing)}")
@@ -164,12 +180,14 @@ class GANTask:
     @contextlib.contextmanager
     def frozen(self, *groups: str):
         """The parameters of ``groups`` need no gradient inside the block (a generator update
-        leaves the discriminators' gradients alone)."""
+        leaves the discriminators' gradients alone); in data-parallel training their wrappers
+        then wait for no gradients either."""
         params = [p for g in groups for p in self._params(g)]
         for p in params:
             p.requires_grad_(False)
         try:
-            yield
+            with no_gradient_sync(m for name, m in self._modules.items() if name.split("_", 1)[0] in groups):
+                yield
         finally:
             for p in params:
                 p.requires_grad_(True)

@@ -16,6 +16,7 @@ kept), ``tensorboard/``, ``validation/`` and at the end ``bundle/``.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import os
 from pathlib import Path
@@ -27,6 +28,7 @@ from vcgan.bundle import Bundle
 from vcgan.data.dump import FeatureDump
 from vcgan.features.stats import SpeakerStats, load_all_stats
 from vcgan.tasks.base import TrainingContext, check_speaker_count
+from vcgan.train import distributed
 from vcgan.train.checkpoint import latest_checkpoint, load_checkpoint
 from vcgan.train.config import TrainingConfig
 from vcgan.train.trainer import Trainer, seed_everything
@@ -104,18 +106,26 @@ def train_model(cfg: TrainingConfig, train_dump: str | os.PathLike, out: str | o
         progress: Show a progress bar.
         export_checkpoint: Only write ``out/bundle`` from this checkpoint (``"latest"``: the newest).
 
+    Under ``torchrun`` (``WORLD_SIZE`` > 1) this is one rank of a data-parallel run
+    (:mod:`vcgan.train.distributed`): the config's ``batch_size`` is the global batch, and
+    only rank 0 writes into ``out``.
+
     Raises:
         ValueError: bad speakers, a config that differs from the run in ``out``, checkpoints
-            in ``out`` without ``resume``, ... (each naming what and where).
+            in ``out`` without ``resume``, a batch the processes cannot share, ... (each
+            naming what and where).
     """
     family, model_cfg = cfg.family, cfg.model_config()
+    group = distributed.from_environment() if export_checkpoint is None else distributed.SINGLE
+    if group.distributed:
+        distributed.local_batch_size(model_cfg.batch_size, group)
     out = Path(out)
     dump = FeatureDump(train_dump)
     speakers = choose_speakers(family, dump, speakers)
     stats = speaker_stats(dump, speakers)
     torch_device = torch.device(resolve_device(device))
     out.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(out / "train.log")
+    handler = logging.FileHandler(out / "train.log") if group.is_main else logging.NullHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     logging.getLogger("vcgan").addHandler(handler)
     try:
@@ -123,10 +133,12 @@ def train_model(cfg: TrainingConfig, train_dump: str | os.PathLike, out: str | o
                   "dev_dump": dev_dump and str(dev_dump)}
         if export_checkpoint is None:
             _check_resume(out, record, resume, family.schedule_keys)
-            save_yaml(out / "config.yaml", record)
+            if group.is_main:
+                save_yaml(out / "config.yaml", record)
         if threads:
             torch.set_num_threads(threads)
-        seed_everything(model_cfg.seed)
+        torch_device = distributed.start(group, torch_device)
+        seed_everything(distributed.rank_seed(model_cfg.seed, group.rank))
         amp = mixed_precision and torch_device.type == "cuda"
         if mixed_precision and not amp:
             logger.warning("--mixed-precision is for CUDA devices; training on %s in float32", torch_device)
@@ -139,17 +151,25 @@ def train_model(cfg: TrainingConfig, train_dump: str | os.PathLike, out: str | o
                     torch_device, ", ".join(speakers), ", ".join(f"{k} {v / 1e6:.2f}M" for k, v in n_params.items()))
         if export_checkpoint is not None:
             return _export(out, family.role, setup, export_checkpoint, speakers, dump, stats, torch_device)
-        trainer = Trainer(setup.task, setup.batches, out, cfg.trainer, model_cfg.n_iterations,
-                          validate=setup.validate, progress=progress)
+        batches = setup.batches
+        if group.distributed:
+            setup.task.distribute(functools.partial(distributed.wrap_for_data_parallel, device=torch_device),
+                                  distributed.rank_seed(model_cfg.seed, group.rank))
+            batches = distributed.ShardedBatches(batches, group)
+        trainer = Trainer(setup.task, batches, out, cfg.trainer, model_cfg.n_iterations,
+                          validate=setup.validate, progress=progress, group=group)
         if resume:
             trainer.resume()
         trainer.run()
-        path = _bundle(family.role, setup.export(), speakers, dump, stats, trainer.iteration).save(out / "bundle")
-        logger.info("training done (%d iterations); bundle: %s", trainer.iteration, path)
+        path = out / "bundle"
+        if group.is_main:
+            path = _bundle(family.role, setup.export(), speakers, dump, stats, trainer.iteration).save(path)
+            logger.info("training done (%d iterations); bundle: %s", trainer.iteration, path)
         return path
     finally:
         logging.getLogger("vcgan").removeHandler(handler)
         handler.close()
+        distributed.stop(group)
 
 
 def _check_resume(out: Path, record: dict, resume: bool, schedule_keys: tuple[str, ...]) -> None:

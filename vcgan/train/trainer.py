@@ -18,6 +18,7 @@ import logging
 import math
 import os
 import random
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -27,9 +28,10 @@ import torch
 from tqdm import tqdm
 
 from vcgan.tasks.base import BatchSource, Task
+from vcgan.train import distributed
 from vcgan.train.checkpoint import checkpoint_path, load_checkpoint, load_latest_checkpoint, save_checkpoint
 from vcgan.utils.config import ConfigError
-from vcgan.utils.interrupts import DeferredInterrupts
+from vcgan.utils.interrupts import DeferredInterrupts, Terminated
 
 logger = logging.getLogger("vcgan.train")
 
@@ -92,12 +94,16 @@ class Trainer:
         progress: Show a progress bar.
         validate: Optional ``(task, iteration) -> dict[str, float]`` run every
             ``validation_interval`` iterations (e.g. converting dev utterances and measuring MCD).
+        group: This process's place in a data-parallel run (:mod:`vcgan.train.distributed`):
+            only rank 0 validates and writes; every rank's random state goes into each
+            checkpoint, and every rank stops at the same iteration when one is interrupted.
     """
 
     def __init__(self, task: Task, data: BatchSource, out_dir: str | os.PathLike, config: TrainerConfig,
                  n_iterations: int, validate: Callable[[Task, int], dict[str, float]] | None = None,
-                 progress: bool = True):
-        self.task, self.data, self.config, self.validate = task, data, config, validate
+                 progress: bool = True, group: distributed.ProcessGroup = distributed.SINGLE):
+        self.task, self.data, self.config, self.group = task, data, config, group
+        self.validate = validate if group.is_main else None
         self.n_iterations, self.progress = n_iterations, progress
         self.out_dir = Path(out_dir)
         self.checkpoint_dir = self.out_dir / "checkpoints"
@@ -107,13 +113,19 @@ class Trainer:
 
     # -- checkpoints -----------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
+        """The checkpoint: rank 0's task, batches and RNGs, and every rank's random states
+        (``ranks``; call it on every rank at once in a data-parallel run)."""
+        ranks = distributed.gather({"rng": rng_state(), "task_rng": self.task.random_state()}, self.group)
         return {"iteration": self.iteration, "task": self.task.state_dict(), "data": self.data.state_dict(),
-                "rng": rng_state()}
+                "rng": rng_state(), "ranks": ranks}
 
     def save(self) -> Path:
-        self.last_checkpoint = save_checkpoint(self.checkpoint_dir, self.iteration, self.state_dict(),
-                                               self.config.keep_checkpoints)
-        logger.info("iteration %d: checkpoint %s", self.iteration, self.last_checkpoint)
+        """Write this iteration's checkpoint (rank 0; the other ranks hand it their states)."""
+        state = self.state_dict()
+        if self.group.is_main:
+            save_checkpoint(self.checkpoint_dir, self.iteration, state, self.config.keep_checkpoints)
+            logger.info("iteration %d: checkpoint %s", self.iteration, checkpoint_path(self.checkpoint_dir, self.iteration))
+        self.last_checkpoint = checkpoint_path(self.checkpoint_dir, self.iteration)
         return self.last_checkpoint
 
     def resume(self, path: str | os.PathLike | None = None) -> bool:
@@ -133,8 +145,17 @@ class Trainer:
             path, state = found
         self.task.load_state_dict(state["task"])
         self.data.load_state_dict(state["data"])
-        set_rng_state(state["rng"])
         self.iteration = int(state["iteration"])
+        ranks = state.get("ranks") or [{"rng": state["rng"], "task_rng": None}]
+        if len(ranks) == self.group.world_size:
+            set_rng_state(ranks[self.group.rank]["rng"])
+            if ranks[self.group.rank]["task_rng"] is not None:
+                self.task.set_random_state(ranks[self.group.rank]["task_rng"])
+        else:  # another process count: the batches continue exactly, the in-step randomness anew
+            logger.warning("%s was written by %d process(es), this run has %d: the random streams inside "
+                           "the steps restart (the batches continue as they were)", path, len(ranks),
+                           self.group.world_size)
+            seed_everything(distributed.rank_seed(self.iteration, self.group.rank))
         self.last_checkpoint = path
         logger.info("resumed from %s (iteration %d of %d)", path, self.iteration, self.n_iterations)
         return True
@@ -148,6 +169,8 @@ class Trainer:
 
     # -- logging ---------------------------------------------------------------------------------
     def _scalars(self, logs: dict[str, float], prefix: str = "") -> None:
+        if not self.group.is_main:
+            return
         if self._writer is None:
             from torch.utils.tensorboard import SummaryWriter
             self._writer = SummaryWriter(str(self.out_dir / "tensorboard"))
@@ -158,7 +181,7 @@ class Trainer:
     def run(self) -> None:
         cfg = self.config
         bar = tqdm(total=self.n_iterations, initial=self.iteration, desc="train", unit="it",
-                   disable=not self.progress, dynamic_ncols=True)
+                   disable=not (self.progress and self.group.is_main), dynamic_ncols=True)
 
         def on_signal(signum: int) -> None:
             logger.warning("stop requested: finishing iteration %d and writing a checkpoint "
@@ -187,9 +210,10 @@ class Trainer:
                                 ", ".join(f"{k} {v:.3f}" for k, v in vlogs.items()))
                 if self.iteration % cfg.checkpoint_interval == 0 or self.iteration == self.n_iterations:
                     self.save()
-                if stop.requested:
+                if distributed.any_rank(stop.requested, self.group):
                     self._save_on_interrupt()
                     stop.raise_if_requested()
+                    raise Terminated(signal.SIGTERM)  # another rank was stopped: stop here too
             stop.raise_if_requested()  # asked during the last iteration: its checkpoint is written
         finally:
             stop.restore()

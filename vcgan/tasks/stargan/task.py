@@ -137,7 +137,7 @@ class StarGANTask(GANTask):
         c_s, c_t = (self.codes(torch.full((n,), k, dtype=torch.long)) for k in (src, tgt))
         if not batched:
             c_s, c_t = c_s[0], c_t[0]
-        return run_generator(self._modules["generator"], mcep_norm.to(self.device), c_s, c_t)
+        return run_generator(self.modules()["generator"], mcep_norm.to(self.device), c_s, c_t)
 
     def state_dict(self) -> dict[str, Any]:
         return {**super().state_dict(), "n_speakers": self.n_speakers}
