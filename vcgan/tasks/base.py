@@ -41,6 +41,9 @@ class Task(Protocol):
     def state_dict(self) -> dict[str, Any]: ...
     def load_state_dict(self, state: dict[str, Any]) -> None: ...
     def modules(self) -> dict[str, torch.nn.Module]: ...
+
+    # Optional (GANTask has them): data-parallel training needs distribute(); a random
+    # generator of the task's own is saved per rank through random_state().
     def distribute(self, wrap: Callable[[torch.nn.Module], torch.nn.Module], seed: int) -> None:
         """Train ``wrap(net)`` for every network (the loop's DistributedDataParallel) and
         reseed the step's own randomness with this rank's ``seed``."""

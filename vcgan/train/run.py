@@ -153,6 +153,9 @@ def train_model(cfg: TrainingConfig, train_dump: str | os.PathLike, out: str | o
             return _export(out, family.role, setup, export_checkpoint, speakers, dump, stats, torch_device)
         batches = setup.batches
         if group.distributed:
+            if not hasattr(setup.task, "distribute"):
+                raise ValueError(f"model family {cfg.task!r} does not support data-parallel training "
+                                 "(its task has no distribute(); see vcgan.train.gan.GANTask)")
             setup.task.distribute(functools.partial(distributed.wrap_for_data_parallel, device=torch_device),
                                   distributed.rank_seed(model_cfg.seed, group.rank))
             batches = distributed.ShardedBatches(batches, group)

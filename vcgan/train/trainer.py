@@ -115,7 +115,8 @@ class Trainer:
     def state_dict(self) -> dict[str, Any]:
         """The checkpoint: rank 0's task, batches and RNGs, and every rank's random states
         (``ranks``; call it on every rank at once in a data-parallel run)."""
-        ranks = distributed.gather({"rng": rng_state(), "task_rng": self.task.random_state()}, self.group)
+        task_rng = self.task.random_state() if hasattr(self.task, "random_state") else None
+        ranks = distributed.gather({"rng": rng_state(), "task_rng": task_rng}, self.group)
         return {"iteration": self.iteration, "task": self.task.state_dict(), "data": self.data.state_dict(),
                 "rng": rng_state(), "ranks": ranks}
 
@@ -149,7 +150,7 @@ class Trainer:
         ranks = state.get("ranks") or [{"rng": state["rng"], "task_rng": None}]
         if len(ranks) == self.group.world_size:
             set_rng_state(ranks[self.group.rank]["rng"])
-            if ranks[self.group.rank]["task_rng"] is not None:
+            if ranks[self.group.rank]["task_rng"] is not None and hasattr(self.task, "set_random_state"):
                 self.task.set_random_state(ranks[self.group.rank]["task_rng"])
         else:  # another process count: the batches continue exactly, the in-step randomness anew
             logger.warning("%s was written by %d process(es), this run has %d: the random streams inside "
