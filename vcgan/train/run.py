@@ -117,7 +117,7 @@ def train_model(cfg: TrainingConfig, train_dump: str | os.PathLike, out: str | o
     """
     family, model_cfg = cfg.family, cfg.model_config()
     group = distributed.from_environment() if export_checkpoint is None else distributed.SINGLE
-    if group.distributed:
+    if group.distributed and hasattr(model_cfg, "batch_size"):  # refused before any work
         distributed.local_batch_size(model_cfg.batch_size, group)
     out = Path(out)
     dump = FeatureDump(train_dump)

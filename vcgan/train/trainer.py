@@ -112,20 +112,25 @@ class Trainer:
         self._writer = None
 
     # -- checkpoints -----------------------------------------------------------------------------
+    def _rank_states(self) -> list[dict[str, Any]]:
+        """Every rank's random states, in rank order (a collective: every rank calls it at once)."""
+        task_rng = self.task.random_state() if hasattr(self.task, "random_state") else None
+        return distributed.gather({"rng": rng_state(), "task_rng": task_rng}, self.group)
+
     def state_dict(self) -> dict[str, Any]:
         """The checkpoint: rank 0's task, batches and RNGs, and every rank's random states
         (``ranks``; call it on every rank at once in a data-parallel run)."""
-        task_rng = self.task.random_state() if hasattr(self.task, "random_state") else None
-        ranks = distributed.gather({"rng": rng_state(), "task_rng": task_rng}, self.group)
+        ranks = self._rank_states()
         return {"iteration": self.iteration, "task": self.task.state_dict(), "data": self.data.state_dict(),
                 "rng": rng_state(), "ranks": ranks}
 
     def save(self) -> Path:
-        """Write this iteration's checkpoint (rank 0; the other ranks hand it their states)."""
-        state = self.state_dict()
+        """Write this iteration's checkpoint (rank 0; the other ranks only hand it their states)."""
         if self.group.is_main:
-            save_checkpoint(self.checkpoint_dir, self.iteration, state, self.config.keep_checkpoints)
+            save_checkpoint(self.checkpoint_dir, self.iteration, self.state_dict(), self.config.keep_checkpoints)
             logger.info("iteration %d: checkpoint %s", self.iteration, checkpoint_path(self.checkpoint_dir, self.iteration))
+        else:
+            self._rank_states()
         self.last_checkpoint = checkpoint_path(self.checkpoint_dir, self.iteration)
         return self.last_checkpoint
 
