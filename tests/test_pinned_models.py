@@ -6,13 +6,22 @@ For a fixed seed, the tiny demo configs, one torch thread and a small dump of a 
 final weights, and `vcgan convert` the same converted features, as the code at the time of
 pinning (tests/data/models_pinned.json). Refactoring may move code; it must not change these.
 
-The tolerance (relative 1e-5) only absorbs the last bits that another order of floating-point
-summation gives; any change of the computation (a loss term, an initialisation, a crop, the
-order of random draws) moves these figures by far more.
+What is compared, and how closely: every logged loss within 1e-3 of its pinned value; per
+network, the sum and the absolute sum of all its weights and buffers, and for the converted
+features their sum and absolute sum, each within 1e-3 of the pinned absolute sum. The same code
+on another CPU (other SIMD kernels, other summation orders) moved the losses of these short
+runs by up to 1.4e-4 and whole networks by under 1e-4; a weight that gets almost no
+gradient (an affine bias whose offset the next normalisation removes) is walked by Adam at up to
+the full learning rate in whichever direction rounding gives, so single small tensors are not
+compared on their own. Changes of the computation move these figures by much more: 2 % more
+generator learning rate, 1 % less cycle-loss weight or another seed put figures 1.8 to 1800
+times the tolerance off (`--sensitivity` below prints these ratios for every model).
 
 Regenerate only for a deliberate change of what a model computes, only that model's figures,
 and say so in the commit (a new model is pinned the same way):
     tools/venv/bin/python tests/test_pinned_models.py --write stargan_vc2
+and to see how far the tolerance is from the drift and from real changes:
+    tools/venv/bin/python tests/test_pinned_models.py --sensitivity
 """
 
 from __future__ import annotations
@@ -35,7 +44,7 @@ CONFIGS = {
     "stargan_vc": REPO / "egs/demo/stargan_vc/conf/stargan_vc_tiny.yaml",
     "stargan_vc2": REPO / "egs/demo/stargan_vc2/conf/stargan_vc2_tiny.yaml",
 }
-RTOL = 1e-5
+RTOL = 1e-3
 
 
 def make_dump(root: Path) -> dict[str, Path]:
@@ -61,7 +70,7 @@ def scalars(tensorboard_dir: Path) -> dict[str, list[list[float]]]:
     return {tag: [[e.step, e.value] for e in acc.Scalars(tag)] for tag in sorted(acc.Tags()["scalars"])}
 
 
-def figures(name: str, work: Path, data: dict[str, Path]) -> dict:
+def figures(name: str, work: Path, data: dict[str, Path], config: Path | None = None) -> dict:
     """Loss trace, weight sums per tensor, converted features: what the pin compares."""
     import torch
 
@@ -71,7 +80,7 @@ def figures(name: str, work: Path, data: dict[str, Path]) -> dict:
     torch.set_num_threads(1)
     try:
         exp = work / name
-        assert main(["train", "--config", str(CONFIGS[name]), "--train-dump", str(data["dump"]),
+        assert main(["train", "--config", str(config or CONFIGS[name]), "--train-dump", str(data["dump"]),
                      "--speakers", "low", "high", "--out", str(exp), "--device", "cpu", "--no-progress"]) == 0
         state = load_checkpoint(latest_checkpoint(exp / "checkpoints"))["task"]["modules"]
         weights = {f"{m}.{k}": [float(v.double().sum()), float(v.double().abs().sum())]
@@ -92,18 +101,45 @@ def data(tmp_path_factory) -> dict[str, Path]:
     return make_dump(tmp_path_factory.mktemp("pinned"))
 
 
+def per_network(weights: dict[str, list[float]]) -> dict[str, list[float]]:
+    """[sum, absolute sum] of every tensor of a network, added up per network."""
+    totals: dict[str, list[float]] = {}
+    for key, (total, absolute) in weights.items():
+        acc = totals.setdefault(key.split(".", 1)[0], [0.0, 0.0])
+        acc[0] += total
+        acc[1] += absolute
+    return totals
+
+
+def deviations(got: dict, want: dict) -> list[tuple[float, str]]:
+    """(|difference| / tolerance, what) for every compared figure; above 1 is a mismatch."""
+    out = []
+    for tag, trace in want["scalars"].items():
+        for (step, value), (got_step, got_value) in zip(trace, got["scalars"][tag]):
+            assert got_step == step, f"{tag}: logged at iteration {got_step}, pinned at {step}"
+            out.append((abs(got_value - value) / (RTOL * abs(value) + 1e-6),
+                        f"loss {tag} at iteration {step}: {got_value:.6g}, pinned {value:.6g}"))
+    sums = [(f"weights of {net}", v, per_network(got["weights"])[net])
+            for net, v in per_network(want["weights"]).items()]
+    sums += [(f"converted {key}", v, got["converted"][key]) for key, v in want["converted"].items()]
+    for what, (total, absolute), (got_total, got_absolute) in sums:
+        tolerance = RTOL * absolute
+        out.append((abs(got_total - total) / tolerance, f"{what}: sum {got_total:.7g}, pinned {total:.7g}"))
+        out.append((abs(got_absolute - absolute) / tolerance,
+                    f"{what}: absolute sum {got_absolute:.7g}, pinned {absolute:.7g}"))
+    return out
+
+
 @pytest.mark.parametrize("name", sorted(CONFIGS))
 def test_training_and_conversion_match_the_pinned_figures(name, data, tmp_path):
     want = json.loads(PINNED.read_text())[name]
     got = figures(name, tmp_path, data)
     assert sorted(got["scalars"]) == sorted(want["scalars"])
-    for tag, trace in want["scalars"].items():
-        np.testing.assert_allclose(got["scalars"][tag], trace, rtol=RTOL, atol=1e-7, err_msg=tag)
-    assert sorted(got["weights"]) == sorted(want["weights"])
-    for key, sums in want["weights"].items():
-        np.testing.assert_allclose(got["weights"][key], sums, rtol=RTOL, atol=1e-6, err_msg=key)
-    for key, sums in want["converted"].items():
-        np.testing.assert_allclose(got["converted"][key], sums, rtol=RTOL, err_msg=key)
+    assert sorted(got["weights"]) == sorted(want["weights"]), "the networks' tensors differ"
+    assert [len(got["scalars"][t]) for t in sorted(want["scalars"])] == \
+        [len(want["scalars"][t]) for t in sorted(want["scalars"])]
+    off = [what for ratio, what in deviations(got, want) if not ratio <= 1.0]
+    assert not off, f"{len(off)} figure(s) off by more than {RTOL:g}:\n" + "\n".join(off)
 
 
 if __name__ == "__main__" and "--write" in sys.argv[1:2]:
@@ -118,3 +154,26 @@ if __name__ == "__main__" and "--write" in sys.argv[1:2]:
     PINNED.parent.mkdir(exist_ok=True)
     PINNED.write_text(json.dumps(dict(sorted(result.items())), indent=1) + "\n")
     print(f"wrote {', '.join(names)} into {PINNED}")
+
+
+if __name__ == "__main__" and "--sensitivity" in sys.argv[1:2]:
+    import tempfile
+
+    import yaml
+    # Small deliberate changes of the computation, next to none: each must be far over 1.
+    CHANGES = {"none": lambda m: {}, "lr_generator x1.02": lambda m: {"lr_generator": 1.02 * m.lr_generator},
+               "lambda_cycle x0.99": lambda m: {"lambda_cycle": 0.99 * m.lambda_cycle},
+               "seed + 1": lambda m: {"seed": m.seed + 1}}
+    from vcgan.train.config import TrainingConfig
+    pinned = json.loads(PINNED.read_text())
+    with tempfile.TemporaryDirectory() as tmp:
+        d = make_dump(Path(tmp))
+        for name in sorted(CONFIGS):
+            base = yaml.safe_load(CONFIGS[name].read_text())
+            model = TrainingConfig.from_yaml(CONFIGS[name]).model_config()
+            for i, (label, change) in enumerate(CHANGES.items()):
+                cfg = {**base, "model": {**base["model"], **change(model)}}
+                path = Path(tmp) / f"{name}_{i}.yaml"
+                path.write_text(yaml.safe_dump(cfg))
+                ratio, what = max(deviations(figures(name, Path(tmp) / f"{name}_{i}", d, path), pinned[name]))
+                print(f"{name:13s} {label:20s} worst figure {ratio:9.3g} x tolerance: {what}", flush=True)
