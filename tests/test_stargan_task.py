@@ -49,7 +49,9 @@ LEARN = {
     "stargan_vc": {"generator": {"encoder_channels": [8, 16, 16, 16, 5], "decoder_channels": [16, 16, 16, 8]},
                    "discriminator": {"channels": [8, 8, 8, 8]}},
 }
-LEARN_ITERATIONS = 300
+# 500, not 300: StarGAN-VC2 starts to tell the targets apart between 300 and 400 steps (at 300
+# the outcome hung on rounding and differed between CPUs) and is settled by 500 (0.4 vs 7.7).
+LEARN_ITERATIONS = 500
 
 
 class ToySpeakers:
@@ -63,7 +65,7 @@ class ToySpeakers:
 
 @pytest.fixture(scope="module", params=sorted(LEARN))
 def trained(request):
-    """A tiny model of each family trained for 300 steps on :class:`ToySpeakers` (lr 1e-3)."""
+    """A tiny model of each family trained for 500 steps on :class:`ToySpeakers` (lr 1e-3)."""
     torch.set_num_threads(1)
     data = ToySpeakers()
     cfg = StarGANConfig.from_dict({"model": request.param, "crop_frames": FRAMES, "batch_size": BATCH,
