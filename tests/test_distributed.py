@@ -23,8 +23,10 @@ TINY = {
     "model": {"model": "cyclegan_vc2", "generator": {"base_channels": 8, "res_channels": 8, "n_res_blocks": 1},
               "discriminator": {"base_channels": 8}, "crop_frames": 32, "batch_size": 2, "n_iterations": 6,
               "decay_start": 3, "identity_iterations": 4},
+    # fp32: one process and two must agree to float32 rounding (bf16 would round each rank's
+    # half-batch products to 8 bits)
     "trainer": {"checkpoint_interval": 3, "keep_checkpoints": 3, "log_interval": 1, "validation_interval": 3,
-                "validation_utterances": 1},
+                "validation_utterances": 1, "precision": "fp32"},
 }
 
 

@@ -137,3 +137,51 @@ def test_apply_spectral_norm_bounds_the_largest_singular_value():
         sigma = torch.linalg.matrix_norm(layer.weight.flatten(1), ord=2)
         assert abs(sigma.item() - 1.0) < 1e-2
     assert not hasattr(net[1], "parametrizations")
+
+
+@pytest.mark.parametrize("kernel, padding, shape", [((5, 7), (2, 3), (2, 3, 6, 9)), ((3, 4), (0, 1), (1, 3, 7, 8))])
+def test_one_channel_conv2d_is_conv2d_with_the_same_gradients(kernel, padding, shape):
+    from vcgan.layers import OneChannelConv2d
+    torch.manual_seed(0)
+    fast = OneChannelConv2d(shape[1], kernel, padding=padding).double()
+    ref = torch.nn.Conv2d(shape[1], 1, kernel, padding=padding).double()
+    ref.load_state_dict(fast.state_dict())  # the same parameters: bundles load either way
+    x = torch.randn(shape, dtype=torch.float64, requires_grad=True)
+    torch.testing.assert_close(fast(x), ref(x), rtol=0, atol=0)  # the forward is conv2d's own
+    # first and second derivatives (gradient penalties) against finite differences
+    from vcgan.layers.conv import _OneChannelConv2dFunction
+    def conv(a, w, b):
+        return _OneChannelConv2dFunction.apply(a, w, b, padding)
+    args = (x, fast.weight, fast.bias)
+    assert torch.autograd.gradcheck(conv, args)
+    assert torch.autograd.gradgradcheck(conv, args)
+    # and the same gradients as nn.Conv2d's own backward
+    grads = [torch.autograd.grad(m(x).mul(torch.linspace(-1, 1, m(x).numel(), dtype=x.dtype).view_as(m(x))).sum(),
+                                 (x, m.weight, m.bias)) for m in (fast, ref)]
+    for a, b in zip(*grads):
+        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_one_channel_conv2d_under_bf16_autocast_gives_float32_gradients_near_conv2d():
+    from vcgan.layers import OneChannelConv2d
+    torch.manual_seed(0)
+    fast, ref = OneChannelConv2d(8, (5, 15), padding=(2, 7)), torch.nn.Conv2d(8, 1, (5, 15), padding=(2, 7))
+    ref.load_state_dict(fast.state_dict())
+    x = torch.randn(2, 8, 12, 32, requires_grad=True)
+    grads = []
+    for m in (fast, ref):
+        x.grad = None
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            y = m(x)
+        assert y.dtype == torch.bfloat16
+        (y.float() * torch.linspace(-1, 1, y.numel()).view_as(y)).sum().backward()
+        grads.append((x.grad.clone(), m.weight.grad.clone()))
+    for a, b in zip(*grads):
+        assert a.dtype == torch.float32
+        torch.testing.assert_close(a, b, rtol=0, atol=2e-2 * b.abs().max().item())  # bf16's 8 bits
+
+
+def test_one_channel_conv2d_refuses_what_it_does_not_compute():
+    from vcgan.layers import OneChannelConv2d
+    with pytest.raises(ValueError, match="padding"):
+        OneChannelConv2d(4, 3, padding="same")

@@ -1,10 +1,10 @@
 """CycleGAN-VC, CycleGAN-VC2, StarGAN-VC and StarGAN-VC2 compute what they computed when these
 figures were pinned.
 
-For a fixed seed, the tiny demo configs, one torch thread and a small dump of a real recording,
-`vcgan train` must give the same loss trace (TensorBoard scalars every 5 iterations) and the same
-final weights, and `vcgan convert` the same converted features, as the code at the time of
-pinning (tests/data/models_pinned.json). Refactoring may move code; it must not change these.
+For a fixed seed, the tiny demo configs, float32, one torch thread and a small dump of a real
+recording, `vcgan train` must give the same loss trace (TensorBoard scalars every 5 iterations)
+and the same final weights, and `vcgan convert` the same converted features, as the code at the
+time of pinning (tests/data/models_pinned.json). Refactoring may move code; it must not change these.
 
 What is compared, and how closely: every logged loss within 1e-3 of its pinned value; per
 network, the sum and the absolute sum of all its weights and buffers, and for the converted
@@ -81,7 +81,8 @@ def figures(name: str, work: Path, data: dict[str, Path], config: Path | None = 
     try:
         exp = work / name
         assert main(["train", "--config", str(config or CONFIGS[name]), "--train-dump", str(data["dump"]),
-                     "--speakers", "low", "high", "--out", str(exp), "--device", "cpu", "--no-progress"]) == 0
+                     "--speakers", "low", "high", "--out", str(exp), "--device", "cpu", "--precision", "fp32",
+                     "--no-progress"]) == 0
         state = load_checkpoint(latest_checkpoint(exp / "checkpoints"))["task"]["modules"]
         weights = {f"{m}.{k}": [float(v.double().sum()), float(v.double().abs().sum())]
                    for m, sd in sorted(state.items()) for k, v in sorted(sd.items()) if v.is_floating_point()}

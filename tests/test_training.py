@@ -123,8 +123,8 @@ def test_iterations_override_scales_schedule_and_resume_extends_a_run(dumps, tmp
     run resumed with more iterations continues from its checkpoint under the longer schedule,
     while any other change of settings is refused."""
     from vcgan.train.config import TrainingConfig
-    from vcgan.train.run import with_schedule
-    cfg = with_schedule(TrainingConfig.from_yaml(dumps["config"]), 600)
+    from vcgan.train.run import with_overrides
+    cfg = with_overrides(TrainingConfig.from_yaml(dumps["config"]), 600)
     m = cfg.model_config()
     assert (m.n_iterations, m.decay_start, m.identity_iterations) == (600, 300, 200)  # from 6, 3, 2
 

@@ -5,6 +5,7 @@
   tools/venv/bin/python tools/bench_train.py --configs demo --threads 2 --iterations 20
   tools/venv/bin/python tools/bench_train.py --configs cyclegan_vc2 --profile-config cyclegan_vc2
   tools/venv/bin/python tools/bench_train.py --configs stargan_vc stargan_vc2 demo_stargan_vc demo_stargan_vc2
+  tools/venv/bin/python tools/bench_train.py --compare before fp32 bf16 --configs cyclegan_vc2 demo --threads 1
 
 Measures the ``train_step`` of a family's task (:class:`vcgan.tasks.cyclegan.CycleGANTask`,
 :class:`vcgan.tasks.stargan.StarGANTask`) on random normalised crops (the loop around it,
@@ -18,7 +19,13 @@ crop sampling and checkpoints, is negligible next to it):
    ``demo``, ``demo_stargan_vc``, ``demo_stargan_vc2`` (the demo recipes' training YAMLs, the
    demo's 24 mel-cepstra, 4 speakers). The step is timed with the identity loss on (iterations
    before ``identity_iterations``) and, with ``--phases both``, also after it.
-2. A ``torch.profiler`` table of one step of ``--profile-config`` (top ops by self CPU time) and
+2. With ``--compare``, the same step in several variants, timed in turn (one step of each, then
+   the next round), so that the machine's drift hits every variant alike: ``before`` (the step
+   before the speed work: per-tensor Adam, ``nn.Conv2d`` output layers' own backward, float32),
+   ``fp32`` (fused Adam, :class:`vcgan.layers.OneChannelConv2d`), ``bf16`` (that plus bfloat16
+   autocast), ``bf16+compile`` (that plus ``torch.compile`` of every network; its compile time
+   is printed apart).
+3. A ``torch.profiler`` table of one step of ``--profile-config`` (top ops by self CPU time) and
    the split of the step's wall time into forward, backward (autograd engine) and optimizer
    (Adam ``step``/``zero_grad``).
 """
@@ -136,6 +143,62 @@ def throughput_table(args, devices: list[str]) -> None:
                     print(f"{'':<17}   -> {steps} iterations at this speed: {steps * mean / 3600:.0f} h")
 
 
+VARIANTS = ("before", "fp32", "bf16", "bf16+compile")
+
+
+def as_before(task) -> None:
+    """Undo the speed work on ``task``: per-tensor Adam and nn.Conv2d's own backward."""
+    from torch import nn
+
+    from vcgan.layers import OneChannelConv2d
+    for opt in task.optimizers().values():
+        for group in opt.param_groups:
+            group["fused"], group["foreach"] = False, False
+    for module in task.modules().values():
+        for layer in module.modules():
+            if isinstance(layer, OneChannelConv2d):
+                layer.__class__ = nn.Conv2d  # same parameters; forward and backward of nn.Conv2d
+
+
+def variant_workload(cfg, dim: int, variant: str):
+    """``(task, batches, compile seconds)`` of a :data:`VARIANTS` entry."""
+    task, batches = build_workload(cfg, dim, "cpu")
+    if variant == "before":
+        as_before(task)
+    if variant.startswith("bf16"):
+        task.autocast_dtype = torch.bfloat16
+    seconds = 0.0
+    if variant.endswith("+compile"):
+        task.compile()
+        t0 = time.perf_counter()
+        task.train_step(*batches, 0)
+        seconds = time.perf_counter() - t0
+    return task, batches, seconds
+
+
+def compare_table(args) -> None:
+    """Seconds per step of every ``--compare`` variant, interleaved step by step."""
+    print(f"\n== interleaved comparison: {args.iterations} rounds of one step per variant, after {args.warmup} warm-up")
+    print(f"{'config':<17} {'thr':>4} {'variant':>13} {'s/it':>8} {'min s/it':>9} {'speed-up':>9}")
+    for name in args.configs:
+        cfg, dim = load_config(name, args.demo_config)
+        for threads in args.threads:
+            torch.set_num_threads(threads)
+            work = {v: variant_workload(cfg, dim, v) for v in args.compare}
+            for v, (task, batches, _) in work.items():
+                time_steps(task, batches, 0, 0, args.warmup)
+            times: dict[str, list[float]] = {v: [] for v in work}
+            for _ in range(args.iterations):
+                for v, (task, batches, _) in work.items():
+                    times[v] += time_steps(task, batches, 0, 1, 0)
+            base = sum(times[args.compare[0]]) / args.iterations
+            for v, t in times.items():
+                mean = sum(t) / len(t)
+                extra = f"  (compile {work[v][2]:.0f} s)" if work[v][2] else ""
+                print(f"{name:<17} {threads:>4} {v:>13} {mean:8.3f} {min(t):9.3f} {base / mean:8.2f}x{extra}",
+                      flush=True)
+
+
 def classify(event) -> str:
     """Phase of a top-level profiler event: backward, optimizer or forward (everything else)."""
     if event.name.startswith("autograd::engine::evaluate_function"):
@@ -186,10 +249,16 @@ def main() -> None:
     p.add_argument("--profile-config", default="cyclegan_vc2", choices=[*CONFIGS, "none"],
                    help="configuration whose step is profiled ('none': no profile)")
     p.add_argument("--top", type=int, default=15, help="rows of the profiler table")
+    p.add_argument("--compare", nargs="+", choices=VARIANTS, default=None,
+                   help="time these variants of the step interleaved (the first is the reference) "
+                        "instead of the throughput table")
     args = p.parse_args()
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() and not args.no_cuda else [])
     print(f"torch {torch.__version__}; CUDA {'available' if torch.cuda.is_available() else 'not available'}")
-    throughput_table(args, devices)
+    if args.compare:
+        compare_table(args)
+    else:
+        throughput_table(args, devices)
     if args.profile_config != "none":
         profile_step(args)
 

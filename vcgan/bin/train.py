@@ -29,7 +29,8 @@ import argparse
 import logging
 
 from vcgan.train.config import TrainingConfig
-from vcgan.train.run import train_model, with_schedule
+from vcgan.train.precision import PRECISIONS
+from vcgan.train.run import train_model, with_overrides
 from vcgan.utils.argtypes import positive_int
 from vcgan.utils.io import check_output_path
 
@@ -53,8 +54,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=None, help="override model.seed")
     p.add_argument("--export-bundle", metavar="CKPT", default=None,
                    help="only write OUT/bundle from checkpoint CKPT ('latest' for the newest)")
-    p.add_argument("--mixed-precision", action="store_true",
-                   help="bfloat16 autocast for forward passes on a CUDA device (ignored on CPU)")
+    p.add_argument("--precision", choices=PRECISIONS, default=None,
+                   help="fp32, bf16 (bfloat16 autocast of forward passes; weights stay float32) or auto "
+                        "(bf16 where the CPU or GPU has native bfloat16, else fp32); default: the "
+                        "config's trainer.precision (auto)")
+    p.add_argument("--compile", action="store_true",
+                   help="torch.compile the networks (trainer.compile): a few minutes of compiling before "
+                        "the first steps; pays off on long runs where it is faster (tools/bench_train.py)")
     p.add_argument("--threads", type=positive_int, default=None,
                    help="CPU threads of torch (default: torch's choice, one per physical core)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (logs only)")
@@ -66,8 +72,9 @@ def run(args: argparse.Namespace) -> int:
     if args.seed is not None and not 0 <= args.seed < 2 ** 32:
         raise ValueError(f"--seed: must be in [0, 2**32), got {args.seed}")
     out = check_output_path(args.out, directory=True, what="--out")
-    cfg = with_schedule(TrainingConfig.from_yaml(args.config), args.iterations, args.seed)
+    cfg = with_overrides(TrainingConfig.from_yaml(args.config), args.iterations, args.seed,
+                         precision=args.precision, compile=args.compile or None)
     train_model(cfg, args.train_dump, out, speakers=args.speakers, dev_dump=args.dev_dump, resume=args.resume,
-                device=args.device, mixed_precision=args.mixed_precision, threads=args.threads,
+                device=args.device, threads=args.threads,
                 progress=not args.no_progress, export_checkpoint=args.export_bundle)
     return 0

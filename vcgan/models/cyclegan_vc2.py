@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from vcgan.layers.conv import OneChannelConv2d
 from vcgan.layers.glu import GatedConv2d
 from vcgan.layers.norm import make_norm
 from vcgan.layers.spectral_norm import apply_spectral_norm
@@ -116,7 +117,8 @@ class CycleGANVC2Generator(nn.Module):
             GatedConv2d(2 * b, 8 * b, tuple(cfg.up_kernel), norm=cfg.norm, upscale_factor=2),
             GatedConv2d(2 * b, 4 * b, tuple(cfg.up_kernel), norm=cfg.norm, upscale_factor=2),
         )
-        self.output = nn.Conv2d(b, 1, tuple(cfg.output_kernel), padding=tuple(k // 2 for k in cfg.output_kernel))
+        # C -> 1 with the faster backward (vcgan.layers.conv): the same layer as nn.Conv2d
+        self.output = OneChannelConv2d(b, tuple(cfg.output_kernel), padding=tuple(k // 2 for k in cfg.output_kernel))
         if cfg.input_skip:
             zero_init(self.output)
 

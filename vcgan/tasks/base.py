@@ -69,7 +69,8 @@ class TrainingContext:
             :attr:`Family.speakers`).
         stats: Per-speaker statistics of those speakers (``dump/stats``).
         device: Where the networks live.
-        mixed_precision: bfloat16 autocast of forward passes (CUDA only; the caller checks).
+        autocast_dtype: Autocast dtype of forward passes and losses (``torch.bfloat16``), or
+            ``None`` for float32 throughout (:mod:`vcgan.train.precision` resolves ``--precision``).
         dev_dump: Optional dump of dev utterances for validation.
         validation_utterances: Dev utterances per direction (or speaker) to validate on.
         out_dir: The experiment directory (validation plots go below it).
@@ -79,7 +80,7 @@ class TrainingContext:
     speakers: list[str]
     stats: dict[str, "SpeakerStats"]
     device: torch.device
-    mixed_precision: bool = False
+    autocast_dtype: torch.dtype | None = None
     dev_dump: "FeatureDump | None" = None
     validation_utterances: int = 3
     out_dir: Path = Path(".")

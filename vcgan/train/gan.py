@@ -94,25 +94,32 @@ class GANTask:
         seed: Seed of the task's own random generator (:attr:`rng`: gradient-penalty mixing,
             target-code sampling, ...).
         device: Where the networks live.
-        mixed_precision: bfloat16 autocast of forward passes and losses.
+        autocast_dtype: Autocast dtype of forward passes and losses (``torch.bfloat16``), or
+            ``None`` for float32 throughout.
 
     ``train_step`` must step the schedulers once (:meth:`step_schedulers`): the loop does not.
     """
 
     def __init__(self, modules: dict[str, nn.Module], learning_rates: dict[str, float], betas: tuple[float, float],
-                 schedule: Schedule, seed: int, device: torch.device, mixed_precision: bool = False):
+                 schedule: Schedule, seed: int, device: torch.device, autocast_dtype: torch.dtype | None = None):
         self.device = torch.device(device)
-        self.mixed_precision = mixed_precision
+        self.autocast_dtype = autocast_dtype
         self._modules = {k: m.to(self.device) for k, m in modules.items()}
         groups = {name.split("_", 1)[0] for name in self._modules}
         if groups != set(learning_rates):
             raise ValueError(f"learning rates given for {sorted(learning_rates)}, networks in groups {sorted(groups)}")
-        self._optimizers = {g: torch.optim.Adam(self._params(g), lr=lr, betas=tuple(betas))
+        self._optimizers = {g: torch.optim.Adam(self._params(g), lr=lr, betas=tuple(betas), fused=self._fused)
                             for g, lr in learning_rates.items()}
         factor = functools.partial(lr_lambda, cfg=schedule)
         self._schedulers = {g: torch.optim.lr_scheduler.LambdaLR(o, factor) for g, o in self._optimizers.items()}
         self.rng = torch.Generator(device=self.device)
         self.rng.manual_seed(seed)
+
+    @property
+    def _fused(self) -> bool:
+        # Fused Adam updates every tensor of a group in one kernel: on a 2-core CPU 7x faster
+        # than the per-tensor loop, the same update to float32 rounding.
+        return self.device.type in ("cpu", "cuda")
 
     def modules(self) -> dict[str, nn.Module]:
         """The networks by name (as declared: without the loop's data-parallel wrappers)."""
@@ -124,6 +131,13 @@ class GANTask:
         step's random generator restarts from this rank's ``seed``."""
         self._modules = {k: wrap(m) for k, m in self._modules.items()}
         self.rng.manual_seed(seed)
+
+    def compile(self, **options: Any) -> None:
+        """``torch.compile`` every network in place (:meth:`torch.nn.Module.compile`: the same
+        parameters and ``state_dict``), with ``options`` (``backend``, ``mode``, ...); the first
+        steps of each kind run slowly while it compiles."""
+        for module in self._modules.values():
+            module.compile(**options)
 
     def random_state(self) -> torch.Tensor:
         """The state of the step's random generator (each rank's goes into a checkpoint)."""
@@ -158,6 +172,9 @@ class GANTask:
                 raise KeyError(f"state {key} do not match this task: {sorted(missing)}")
             for name, obj in part.items():
                 obj.load_state_dict(state[key][name])
+        for opt in self._optimizers.values():  # a saved group brings its own kernel choice
+            for group in opt.param_groups:
+                group["fused"], group["foreach"] = self._fused, None
         self.rng.set_state(state["rng"])
 
     # -- for train_step ----------------------------------------------------------------------
@@ -193,9 +210,10 @@ class GANTask:
                 p.requires_grad_(True)
 
     def autocast(self):
-        # bfloat16 autocast for the forward passes and losses (backward runs outside, as
-        # PyTorch recommends); bf16 keeps float32's range, so no gradient scaler is needed.
-        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.mixed_precision)
+        # Autocast for the forward passes and losses only (backward runs outside, as PyTorch
+        # recommends); bf16 keeps float32's range, so no gradient scaler is needed.
+        return torch.autocast(self.device.type, dtype=self.autocast_dtype or torch.bfloat16,
+                              enabled=self.autocast_dtype is not None)
 
     def train_mode(self) -> None:
         for net in self._modules.values():

@@ -1,6 +1,7 @@
 """One training run of any family: checks, experiment directory, resume, the loop, the bundle.
 
     >>> from vcgan.train.config import TrainingConfig
+from vcgan.train.precision import describe, resolve_precision
     >>> from vcgan.train.run import train_model
     >>> cfg = TrainingConfig.from_yaml("egs/demo/cyclegan_vc2/conf/cyclegan_vc2.yaml")   # doctest: +SKIP
     >>> train_model(cfg, "dump/train", "exp/run", speakers=["kalM", "sltF"])             # doctest: +SKIP
@@ -31,6 +32,7 @@ from vcgan.tasks.base import TrainingContext, check_speaker_count
 from vcgan.train import distributed
 from vcgan.train.checkpoint import latest_checkpoint, load_checkpoint
 from vcgan.train.config import TrainingConfig
+from vcgan.train.precision import describe, resolve_precision
 from vcgan.train.trainer import Trainer, seed_everything
 from vcgan.utils.config import load_yaml, save_yaml
 from vcgan.utils.device import resolve_device
@@ -38,10 +40,13 @@ from vcgan.utils.device import resolve_device
 logger = logging.getLogger("vcgan.train")
 
 
-def with_schedule(cfg: TrainingConfig, n_iterations: int | None = None, seed: int | None = None) -> TrainingConfig:
+def with_overrides(cfg: TrainingConfig, n_iterations: int | None = None, seed: int | None = None,
+                   **trainer: Any) -> TrainingConfig:
     """``cfg`` with another run length (the family's other schedule settings scaled in
-    proportion, so the paper's shape is kept) and/or another seed."""
-    if n_iterations is None and seed is None:
+    proportion, so the paper's shape is kept), another seed and/or other loop settings
+    (``precision="bf16"``, ``compile=True``; ``None`` keeps the config's)."""
+    trainer = {k: v for k, v in trainer.items() if v is not None}
+    if n_iterations is None and seed is None and not trainer:
         return cfg
     model = cfg.model_config()
     changes: dict[str, Any] = {}
@@ -52,7 +57,8 @@ def with_schedule(cfg: TrainingConfig, n_iterations: int | None = None, seed: in
         changes[keys[0]] = n_iterations
     if seed is not None:
         changes["seed"] = seed
-    new = dataclasses.replace(cfg, model=dataclasses.replace(model, **changes).to_dict())
+    new = dataclasses.replace(cfg, model=dataclasses.replace(model, **changes).to_dict(),
+                              trainer=dataclasses.replace(cfg.trainer, **trainer))
     new._where = getattr(cfg, "_where", "training config")
     return new
 
@@ -87,7 +93,7 @@ def same_run(saved: dict, record: dict, schedule_keys: tuple[str, ...]) -> bool:
 
 def train_model(cfg: TrainingConfig, train_dump: str | os.PathLike, out: str | os.PathLike, *,
                 speakers: list[str] | None = None, dev_dump: str | os.PathLike | None = None,
-                resume: bool = False, device: str = "auto", mixed_precision: bool = False,
+                resume: bool = False, device: str = "auto",
                 threads: int | None = None, progress: bool = True,
                 export_checkpoint: str | os.PathLike | None = None) -> Path:
     """Train (or resume, or only export a bundle of a checkpoint); returns the bundle's path.
@@ -101,7 +107,6 @@ def train_model(cfg: TrainingConfig, train_dump: str | os.PathLike, out: str | o
         dev_dump: Dump of parallel dev utterances for validation.
         resume: Continue from the newest checkpoint that loads.
         device: ``cpu``, ``cuda``, ``cuda:N`` or ``auto``.
-        mixed_precision: bfloat16 autocast on CUDA (ignored, with a warning, elsewhere).
         threads: torch CPU threads (default: torch's choice).
         progress: Show a progress bar.
         export_checkpoint: Only write ``out/bundle`` from this checkpoint (``"latest"``: the newest).
@@ -139,19 +144,22 @@ def train_model(cfg: TrainingConfig, train_dump: str | os.PathLike, out: str | o
             torch.set_num_threads(threads)
         torch_device = distributed.start(group, torch_device)
         seed_everything(distributed.rank_seed(model_cfg.seed, group.rank))
-        amp = mixed_precision and torch_device.type == "cuda"
-        if mixed_precision and not amp:
-            logger.warning("--mixed-precision is for CUDA devices; training on %s in float32", torch_device)
+        autocast_dtype = resolve_precision(cfg.trainer.precision, torch_device)
         context = TrainingContext(dump=dump, speakers=speakers, stats=stats, device=torch_device,
-                                  mixed_precision=amp, dev_dump=FeatureDump(dev_dump) if dev_dump else None,
+                                  autocast_dtype=autocast_dtype, dev_dump=FeatureDump(dev_dump) if dev_dump else None,
                                   validation_utterances=cfg.trainer.validation_utterances, out_dir=out)
         setup = family.setup(model_cfg, context)
         n_params = {name: sum(p.numel() for p in m.parameters()) for name, m in setup.task.modules().items()}
-        logger.info("%s (%s) on %s; speakers %s; parameters: %s", cfg.task, getattr(model_cfg, "model", cfg.task),
-                    torch_device, ", ".join(speakers), ", ".join(f"{k} {v / 1e6:.2f}M" for k, v in n_params.items()))
+        logger.info("%s (%s) on %s, %s; speakers %s; parameters: %s", cfg.task, getattr(model_cfg, "model", cfg.task),
+                    torch_device, describe(autocast_dtype), ", ".join(speakers), ", ".join(f"{k} {v / 1e6:.2f}M" for k, v in n_params.items()))
         if export_checkpoint is not None:
             return _export(out, family.role, setup, export_checkpoint, speakers, dump, stats, torch_device)
         batches = setup.batches
+        if cfg.trainer.compile:
+            if not hasattr(setup.task, "compile"):
+                raise ValueError(f"model family {cfg.task!r} cannot compile its networks (its task has no compile())")
+            setup.task.compile()
+            logger.info("networks compiled with torch.compile: the first steps are slow")
         if group.distributed:
             if not hasattr(setup.task, "distribute"):
                 raise ValueError(f"model family {cfg.task!r} does not support data-parallel training "

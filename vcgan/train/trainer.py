@@ -30,6 +30,7 @@ from tqdm import tqdm
 from vcgan.tasks.base import BatchSource, Task
 from vcgan.train import distributed
 from vcgan.train.checkpoint import checkpoint_path, load_checkpoint, load_latest_checkpoint, save_checkpoint
+from vcgan.train.precision import PRECISIONS
 from vcgan.utils.config import ConfigError
 from vcgan.utils.interrupts import DeferredInterrupts, Terminated
 
@@ -53,11 +54,18 @@ class TrainerConfig:
     validation_interval: int = 10_000
     validation_utterances: int = 3
     """Dev utterances per conversion direction that validation converts and scores."""
+    precision: str = "auto"
+    """``fp32``, ``bf16`` (bfloat16 autocast) or ``auto`` (bf16 where the device has it natively;
+    :mod:`vcgan.train.precision`); ``vcgan train --precision`` overrides it."""
+    compile: bool = False
+    """``torch.compile`` the networks (``vcgan train --compile``): minutes of compiling first."""
 
     def __post_init__(self) -> None:
         for name in ("checkpoint_interval", "keep_checkpoints", "log_interval", "validation_interval"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.precision not in PRECISIONS:
+            raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
         if self.validation_utterances < 0:
             raise ConfigError(f"validation_utterances must be at least 0, got {self.validation_utterances}")
 

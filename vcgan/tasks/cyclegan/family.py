@@ -31,7 +31,7 @@ class CycleGANFamily:
 
     def setup(self, config: CycleGANConfig, context: TrainingContext) -> TrainingSetup:
         feature_dim = context.dump.config.n_mcep
-        task = CycleGANTask(config, feature_dim, context.device, mixed_precision=context.mixed_precision)
+        task = CycleGANTask(config, feature_dim, context.device, autocast_dtype=context.autocast_dtype)
         batches = build_batches(context.dump, context.speakers, context.stats, config, context.device)
         validate = None
         if context.dev_dump is not None:

@@ -55,7 +55,7 @@ class CycleGANTask(GANTask):
     """
 
     def __init__(self, cfg: CycleGANConfig | None = None, feature_dim: int = 24,
-                 device: str | torch.device = "cpu", mixed_precision: bool = False):
+                 device: str | torch.device = "cpu", autocast_dtype: torch.dtype | None = None):
         self.cfg = cfg = cfg or CycleGANConfig()
         self.feature_dim = feature_dim
         self.objective = get_adversarial_loss(cfg.adversarial_loss)
@@ -82,7 +82,7 @@ class CycleGANTask(GANTask):
                 f"set discriminator.output_sigmoid: false"
             )
         super().__init__(nets, {"generator": cfg.lr_generator, "discriminator": cfg.lr_discriminator},
-                         tuple(cfg.adam_betas), cfg, cfg.seed, torch.device(device), mixed_precision)
+                         tuple(cfg.adam_betas), cfg, cfg.seed, torch.device(device), autocast_dtype)
 
     def train_step(self, batch_a: torch.Tensor, batch_b: torch.Tensor, iteration: int) -> dict[str, float]:
         """One generator update then one discriminator update.

@@ -43,7 +43,7 @@ class StarGANFamily:
     def setup(self, config: StarGANConfig, context: TrainingContext) -> TrainingSetup:
         speakers = context.speakers
         task = StarGANTask(config, context.dump.config.n_mcep, len(speakers), context.device,
-                           mixed_precision=context.mixed_precision)
+                           autocast_dtype=context.autocast_dtype)
         batches = build_batches(context.dump, speakers, context.stats, config, context.device)
         validate = None
         if context.dev_dump is not None:

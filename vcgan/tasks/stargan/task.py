@@ -46,11 +46,11 @@ class StarGANTask(GANTask):
         cfg: Training configuration (the paper's values by default).
         feature_dim: Feature rows per frame (the dump's ``n_mcep``).
         n_speakers: Speakers of the model; codes are indices into the trained speaker list.
-        device, mixed_precision: Where to run; bfloat16 autocast.
+        device, autocast_dtype: Where to run; the autocast dtype (``None``: float32).
     """
 
     def __init__(self, cfg: StarGANConfig | None = None, feature_dim: int = 36, n_speakers: int = 4,
-                 device: str | torch.device = "cpu", mixed_precision: bool = False):
+                 device: str | torch.device = "cpu", autocast_dtype: torch.dtype | None = None):
         self.cfg = cfg = cfg or StarGANConfig()
         self.feature_dim, self.n_speakers = feature_dim, n_speakers
         self.objective = get_adversarial_loss(cfg.adversarial_loss)
@@ -63,7 +63,7 @@ class StarGANTask(GANTask):
             if cfg.uses_classifier:
                 nets["classifier"] = build_classifier(cfg.model, **dims, **cfg.classifier)
                 rates["classifier"] = cfg.lr_classifier
-        super().__init__(nets, rates, tuple(cfg.adam_betas), cfg, cfg.seed, torch.device(device), mixed_precision)
+        super().__init__(nets, rates, tuple(cfg.adam_betas), cfg, cfg.seed, torch.device(device), autocast_dtype)
 
     def codes(self, speakers: torch.Tensor) -> torch.Tensor:
         """``(batch,)`` speaker indices -> ``(batch, n_speakers)`` float one-hot codes."""
