@@ -144,6 +144,19 @@ def test_iterations_override_scales_schedule_and_resume_extends_a_run(dumps, tmp
     assert any(not torch.equal(first[k], last[k]) for k in first if k.endswith("weight"))
 
 
+def test_a_run_saved_before_newer_settings_existed_still_resumes(dumps, tmp_path):
+    out = tmp_path / "older"
+    assert _train(dumps, out, "--iterations", "3") == 0
+    record = yaml.safe_load((out / "config.yaml").read_text())
+    del record["model"]["energy"], record["trainer"]["precision"], record["trainer"]["compile"]
+    (out / "config.yaml").write_text(yaml.safe_dump(record))  # as an older vcgan wrote it
+    assert _train(dumps, out, "--resume", "--iterations", "4") == 0
+    assert [i for i, _ in list_checkpoints(out / "checkpoints")][-1] == 4
+    record["model"]["lambda_cycle"] = 1.0  # a real difference is still refused
+    (out / "config.yaml").write_text(yaml.safe_dump(record))
+    assert _train(dumps, out, "--resume", "--iterations", "5") == 2
+
+
 def test_non_finite_loss_stops_with_iteration_and_checkpoint(dumps, tmp_path, monkeypatch, capsys):
     original = CycleGANTask.train_step
 
@@ -259,3 +272,69 @@ def test_convert_threads_option_sets_torch_threads(dumps, trained, tmp_path):
         assert torch.get_num_threads() == 1 and (tmp_path / "out.wav").is_file()
     finally:
         torch.set_num_threads(before)
+
+
+def test_convert_streams_with_source_energy_keeps_each_frames_power_and_maps_c1_on():
+    from vcgan.features.mcep import frame_power
+    from vcgan.features.stats import SpeakerStats
+    rng = np.random.default_rng(0)
+    mcep = (0.3 * rng.standard_normal((50, 6))).astype(np.float32)
+    feats = {"mcep": mcep, "f0": np.full(50, 120.0, np.float32), "cap": np.zeros((50, 1), np.float32)}
+
+    def stats(mean, std):
+        return SpeakerStats("spk", mean={"mcep": np.full(6, mean)}, std={"mcep": np.full(6, std)},
+                            logf0_mean=5.0, logf0_std=0.2)
+    src, tgt = stats(0.1, 0.5), stats(-0.2, 0.3)
+    seen = []
+
+    def negate(z):
+        seen.append(z.shape)
+        return -z
+
+    def power(m):
+        return frame_power(m, alpha=0.41, fft_size=512)
+    out = convert_streams(feats, src, tgt, negate, energy="source", frame_power=power)
+    assert seen == [(50, 5)]  # the network sees c1..c5 only
+    np.testing.assert_allclose(out["mcep"][:, 1:], tgt.denormalize(-src.normalize(mcep))[:, 1:], rtol=1e-5)
+    np.testing.assert_allclose(power(out["mcep"]), power(mcep), rtol=1e-4)  # the input's power, frame by frame
+    assert np.abs(out["mcep"][:, 0] - mcep[:, 0]).max() > 0.05  # ... which is not keeping c0
+    papers = convert_streams(feats, src, tgt, negate)  # energy: convert, every row mapped
+    assert seen[-1] == (50, 6)
+    np.testing.assert_allclose(papers["mcep"], tgt.denormalize(-src.normalize(mcep)), rtol=1e-5)
+    with pytest.raises(ValueError, match="frame_power"):
+        convert_streams(feats, src, tgt, negate, energy="source")
+
+
+def test_source_energy_trains_on_c1_on_and_converts_at_the_input_level(dumps, tmp_path):
+    conf = {**TINY, "model": {**TINY["model"], "energy": "source"}}
+    (tmp_path / "source.yaml").write_text(yaml.safe_dump(conf))
+    out = tmp_path / "source"
+    assert main(["train", "--config", str(tmp_path / "source.yaml"), "--train-dump", str(dumps["train"]),
+                 "--dev-dump", str(dumps["dev"]), "--speakers", "low", "high", "--out", str(out),
+                 "--device", "cpu", "--no-progress", "--iterations", "3"]) == 0
+    assert Bundle.load(out / "bundle").converter.config["energy"] == "source"
+    seen = []
+    chain = ConversionChain(out / "bundle", device="cpu")
+    chain.converter.generators["a2b"].register_forward_hook(lambda m, i, o: seen.append(i[0].shape[-2]))
+    wav = dumps["wavs"]["low_2"]
+    assert main(["convert", "--model", str(out / "bundle"), "--src-spk", "low", "--tgt-spk", "high",
+                 wav, str(tmp_path / "out.wav")]) == 0
+    x, _ = sf.read(wav)
+    y, _ = sf.read(tmp_path / "out.wav")
+    chain.convert_file(wav, tmp_path / "again.wav", "low", "high")
+    assert seen and seen[0] == 23  # the generator sees c1..c23 of the 24 coefficients
+
+    def level_db(s):
+        return 10 * np.log10(np.mean(s ** 2))
+    assert abs(level_db(y) - level_db(x)) < 3.0  # the input's level, whatever 3 iterations learned
+    assert np.abs(y).max() < 1.0
+
+
+@pytest.mark.parametrize("family", ["cyclegan", "stargan"])
+def test_an_unknown_energy_mode_is_refused_naming_the_file(family):
+    from vcgan.tasks.cyclegan import CycleGANConfig
+    from vcgan.tasks.stargan import StarGANConfig
+    from vcgan.utils.config import ConfigError
+    cls = {"cyclegan": CycleGANConfig, "stargan": StarGANConfig}[family]
+    with pytest.raises(ConfigError, match=r"train\.yaml.*energy.*convert, source"):
+        cls.from_dict({"energy": "keep"}, where="train.yaml", key="model")

@@ -8,6 +8,7 @@ all-pass filter with constant ``alpha`` (Tokuda et al., ICASSP 1994); pysptk's `
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import numpy as np
 import pysptk
@@ -42,6 +43,24 @@ def sp_to_mcep(sp: np.ndarray, dim: int, alpha: float) -> np.ndarray:
 def mcep_to_sp(mcep: np.ndarray, alpha: float, fft_size: int) -> np.ndarray:
     """``(frames, dim)`` mel-cepstrum -> ``(frames, fft_size // 2 + 1)`` power envelope."""
     return pysptk.mc2sp(np.ascontiguousarray(mcep, dtype=np.float64), alpha=alpha, fftlen=fft_size)
+
+
+def envelope_power(sp: np.ndarray) -> np.ndarray:
+    """``(T,)`` power of each frame of a ``(T, fft_size//2 + 1)`` power envelope (mean over
+    the full spectrum, counting the mirrored bins twice)."""
+    sp = np.asarray(sp, dtype=np.float64)
+    return (sp[:, 0] + sp[:, -1] + 2.0 * np.sum(sp[:, 1:-1], axis=1)) / (2 * (sp.shape[1] - 1))
+
+
+def frame_power(mcep: np.ndarray, alpha: float, fft_size: int) -> np.ndarray:
+    """``(frames,)`` power of the envelope of each ``(frames, dim)`` mel-cepstral frame
+    (:func:`envelope_power` of :func:`mcep_to_sp`)."""
+    return envelope_power(mcep_to_sp(mcep, alpha, fft_size))
+
+
+def envelope_power_of(config) -> Callable[[np.ndarray], np.ndarray]:
+    """:func:`frame_power` at the warping and WORLD FFT size of a feature config."""
+    return functools.partial(frame_power, alpha=config.alpha, fft_size=config.world_fft_size)
 
 
 def code_ap(ap: np.ndarray, sample_rate: int) -> np.ndarray:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vcgan.features.mcep import envelope_power  # noqa: F401 (evaluation imports it from here)
 from vcgan.metrics.dtw import exact_dtw, fastdtw_path
 
 #: ``10 / ln(10) * sqrt(2)``: MCD in dB of a unit Euclidean distance between mel-cepstra.
@@ -155,13 +156,6 @@ def speech_mask(power_db: np.ndarray, threshold_db: float | None) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- analysis
-def envelope_power(sp: np.ndarray) -> np.ndarray:
-    """``(T,)`` power of each frame of a ``(T, fft_size//2 + 1)`` power envelope (mean over
-    the full spectrum, counting the mirrored bins twice)."""
-    sp = np.asarray(sp, dtype=np.float64)
-    return (sp[:, 0] + sp[:, -1] + 2.0 * np.sum(sp[:, 1:-1], axis=1)) / (2 * (sp.shape[1] - 1))
-
-
 def sptk_mcep(
     x: np.ndarray, dim: int, alpha: float, win_length: int, hop_length: int, scale: float = 32768.0
 ) -> tuple[np.ndarray, np.ndarray]:

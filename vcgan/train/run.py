@@ -34,7 +34,7 @@ from vcgan.train.checkpoint import latest_checkpoint, load_checkpoint
 from vcgan.train.config import TrainingConfig
 from vcgan.train.precision import describe, resolve_precision
 from vcgan.train.trainer import Trainer, seed_everything
-from vcgan.utils.config import load_yaml, save_yaml
+from vcgan.utils.config import ConfigError, load_yaml, save_yaml
 from vcgan.utils.device import resolve_device
 
 logger = logging.getLogger("vcgan.train")
@@ -183,6 +183,16 @@ def train_model(cfg: TrainingConfig, train_dump: str | os.PathLike, out: str | o
         distributed.stop(group)
 
 
+def with_defaults(record: dict) -> dict:
+    """A saved run record with the settings added since it was saved at their defaults, so
+    that an experiment started by an older vcgan still resumes."""
+    try:
+        parsed = TrainingConfig.from_dict({k: record[k] for k in ("task", "model", "trainer") if k in record})
+    except ConfigError:
+        return record  # compared as it is: the mismatch is reported
+    return {**record, **parsed.to_dict()}
+
+
 def _check_resume(out: Path, record: dict, resume: bool, schedule_keys: tuple[str, ...]) -> None:
     saved = out / "config.yaml"
     if latest_checkpoint(out / "checkpoints") is None:
@@ -191,7 +201,7 @@ def _check_resume(out: Path, record: dict, resume: bool, schedule_keys: tuple[st
         raise ValueError(f"{out} already has checkpoints; add --resume to continue, or choose another --out")
     if not saved.is_file():
         return
-    before = load_yaml(saved)
+    before = with_defaults(load_yaml(saved))
     if not same_run(before, record, schedule_keys):
         raise ValueError(f"{saved}: this experiment was started with other settings; "
                          "resume with the same config, speakers and data (only --iterations may change), "

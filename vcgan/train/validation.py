@@ -39,8 +39,9 @@ class McepValidator:
     """
 
     def __init__(self, dump: FeatureDump, directions: dict[str, tuple[str, str]],
-                 stats: dict[str, SpeakerStats], n: int, out_dir: Path, convert: ConvertFn):
-        self.stats, self.out_dir, self.convert = stats, out_dir, convert
+                 stats: dict[str, SpeakerStats], n: int, out_dir: Path, convert: ConvertFn,
+                 rows: slice = slice(None)):
+        self.stats, self.out_dir, self.convert, self.rows = stats, out_dir, convert, rows
         from vcgan.metrics.presets import PRESETS
         self.eval_settings = PRESETS["vcgan"](dump.config.sample_rate, dump.config)
         self.items = []
@@ -57,8 +58,9 @@ class McepValidator:
         results: dict[str, list[float]] = {}
         plotted = False
         for name, src, tgt, utt, mc_src, mc_tgt, tgt_speech in self.items:
-            z = torch.from_numpy(self.stats[src].normalize(mc_src).T.copy())
-            conv = self.stats[tgt].denormalize(self.convert(task, z, src, tgt).cpu().numpy().T)
+            z = self.stats[src].normalize(mc_src)
+            z[:, self.rows] = self.convert(task, torch.from_numpy(z[:, self.rows].T.copy()), src, tgt).cpu().numpy().T
+            conv = self.stats[tgt].denormalize(z)
             mcd = utterance_mcd(mc_tgt, conv, ref_keep=tgt_speech, conv_keep=self.speech(conv)).mcd
             results.setdefault(f"mcd_{name}_db", []).append(mcd)
             if not plotted:

@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from vcgan.conversion.streams import check_energy
 # identity_weight and lr_lambda are re-exported: the schedules every GAN family shares.
 from vcgan.train.gan import check_training_ranges, identity_weight, lr_lambda
 from vcgan.utils.config import ConfigError, from_dict, to_dict
@@ -49,6 +50,9 @@ class CycleGANConfig:
         n_iterations: Total number of updates.
         decay_start: Iteration from which the learning rates decay linearly to 0 at ``n_iterations``.
         seed: Seed of parameter initialization and of any randomness inside a training step.
+        energy: ``"convert"`` (the papers: the network converts c0, the log energy, with the
+            rest) or ``"source"`` (c0 stays the source's, the network sees c1 on;
+            :mod:`vcgan.conversion.streams`).
     """
 
     model: str = "cyclegan_vc"
@@ -68,8 +72,10 @@ class CycleGANConfig:
     n_iterations: int = 400_000
     decay_start: int = 200_000
     seed: int = 0
+    energy: str = "convert"
 
     def __post_init__(self) -> None:
+        check_energy(self.energy)
         check_training_ranges(self, ("lr_generator", "lr_discriminator"),
                               ("lambda_cycle", "lambda_identity", "gradient_penalty_weight"))
 

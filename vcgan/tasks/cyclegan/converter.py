@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from vcgan.conversion.streams import check_speakers, convert_streams
+from vcgan.conversion.streams import check_speakers, convert_streams, converted_dim
 from vcgan.features.stats import SpeakerStats
 from vcgan.models import build_generator, run_generator
 from vcgan.tasks.cyclegan.config import CycleGANConfig
@@ -21,17 +21,20 @@ class CycleGANConverter:
         speakers: ``[a, b]``: ``weights["a2b"]`` converts a to b, ``weights["b2a"]`` back.
         stats: Statistics of both.
         weights: ``{"a2b": state dict, "b2a": state dict}``.
+        frame_power: ``(frames, dim)`` mel-cepstra -> ``(frames,)`` envelope power; needed for
+            ``cfg.energy == "source"`` (:func:`vcgan.features.mcep.envelope_power_of`).
         device: Where the generators run.
     """
 
     def __init__(self, cfg: CycleGANConfig, feature_dim: int, speakers: list[str],
-                 stats: dict[str, SpeakerStats], weights: dict, device: torch.device):
+                 stats: dict[str, SpeakerStats], weights: dict, device: torch.device, frame_power=None):
         a, b = speakers
-        self.speakers, self.stats, self.device = [a, b], stats, device
+        self.speakers, self.stats, self.device, self.energy = [a, b], stats, device, cfg.energy
+        self.frame_power = frame_power
         self.directions = {(a, b): "a2b", (b, a): "b2a"}
         self.generators = {}
         for direction, state in weights.items():
-            gen = build_generator(cfg.model, mcep_dim=feature_dim, **cfg.generator)
+            gen = build_generator(cfg.model, mcep_dim=converted_dim(feature_dim, cfg.energy), **cfg.generator)
             gen.load_state_dict(state)
             self.generators[direction] = gen.to(device).eval()
 
@@ -49,4 +52,5 @@ class CycleGANConverter:
         return run
 
     def convert(self, feats, src: str, tgt: str):
-        return convert_streams(feats, self.stats[src], self.stats[tgt], self.mcep_map(src, tgt))
+        return convert_streams(feats, self.stats[src], self.stats[tgt], self.mcep_map(src, tgt), self.energy,
+                               self.frame_power)

@@ -7,6 +7,7 @@ from typing import Any
 
 import torch
 
+from vcgan.conversion.streams import converted_rows
 from vcgan.data.crops import CropSampler, check_crop_length
 from vcgan.data.dump import FeatureDump
 from vcgan.features.stats import SpeakerStats
@@ -46,9 +47,9 @@ def build_batches(dump: FeatureDump, speakers: list[str], stats: dict[str, Speak
     for spk in speakers:
         check_crop_length(str(dump.root), spk, {u: len(mceps[u]["mcep"]) for u in dump.utterances_of(spk)},
                           cfg.crop_frames, dump.config.frame_period)
-    samplers = []
+    samplers, rows = [], converted_rows(cfg.energy)
     for k, spk in enumerate(speakers):
-        feats = [stats[spk].normalize(mceps[u]["mcep"]) for u in dump.utterances_of(spk)]
+        feats = [stats[spk].normalize(mceps[u]["mcep"])[:, rows] for u in dump.utterances_of(spk)]
         samplers.append(CropSampler(feats, cfg.crop_frames, seed=cfg.seed + 1 + k, device=device))
         logger.info("speaker %s: %d utterances, %d frames preloaded", spk, len(feats), len(samplers[-1].frames))
     return PairBatches(samplers[0], samplers[1], cfg.batch_size)

@@ -8,6 +8,8 @@ from typing import Any, Mapping
 import torch
 
 from vcgan.bundle import Bundle, Component
+from vcgan.conversion.streams import converted_dim, converted_rows
+from vcgan.features.mcep import envelope_power_of
 from vcgan.tasks.base import TrainingContext, TrainingSetup
 from vcgan.tasks.cyclegan.config import CycleGANConfig
 from vcgan.tasks.cyclegan.converter import CycleGANConverter
@@ -30,7 +32,7 @@ class CycleGANFamily:
         return CycleGANConfig.from_dict(dict(data), where=where, key="model")
 
     def setup(self, config: CycleGANConfig, context: TrainingContext) -> TrainingSetup:
-        feature_dim = context.dump.config.n_mcep
+        feature_dim = converted_dim(context.dump.config.n_mcep, config.energy)
         task = CycleGANTask(config, feature_dim, context.device, autocast_dtype=context.autocast_dtype)
         batches = build_batches(context.dump, context.speakers, context.stats, config, context.device)
         validate = None
@@ -38,7 +40,8 @@ class CycleGANFamily:
             a, b = context.speakers
             validator = McepValidator(context.dev_dump, {"a2b": (a, b), "b2a": (b, a)}, context.stats,
                                       context.validation_utterances, context.out_dir / "validation",
-                                      lambda task, z, src, tgt: task.convert(z, "a2b" if src == a else "b2a"))
+                                      lambda task, z, src, tgt: task.convert(z, "a2b" if src == a else "b2a"),
+                                      rows=converted_rows(config.energy))
             validate = validator if validator.items else None
 
         def export() -> Component:
@@ -56,4 +59,5 @@ class CycleGANFamily:
             raise ConfigError(f"{bundle.path}: the model was trained on {legacy_dim} mel-cepstra but the "
                               f"bundle's feature config gives {feature_dim}")
         cfg = CycleGANConfig.from_dict(config, where=f"{bundle.path}: converter", key="config")
-        return CycleGANConverter(cfg, feature_dim, bundle.speakers, bundle.stats, component.weights, device)
+        return CycleGANConverter(cfg, feature_dim, bundle.speakers, bundle.stats, component.weights, device,
+                                 frame_power=envelope_power_of(bundle.feature_config))

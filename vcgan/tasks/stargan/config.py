@@ -32,6 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from vcgan.conversion.streams import check_energy
 from vcgan.train.gan import check_training_ranges
 from vcgan.utils.config import ConfigError, from_dict, to_dict
 
@@ -57,6 +58,9 @@ class StarGANConfig:
         n_iterations, decay_start: Total updates; the learning rates decay linearly from
             ``decay_start`` to 0 at ``n_iterations``.
         seed: Seed of initialisation, crops and speaker sampling.
+        energy: ``"convert"`` (the papers: the network converts c0, the log energy, with the
+            rest) or ``"source"`` (c0 stays the source's, the network sees c1 on;
+            :mod:`vcgan.conversion.streams`).
     """
 
     model: str = "stargan_vc"
@@ -78,8 +82,10 @@ class StarGANConfig:
     n_iterations: int = 200_000
     decay_start: int = 100_000
     seed: int = 0
+    energy: str = "convert"
 
     def __post_init__(self) -> None:
+        check_energy(self.energy)
         check_training_ranges(self, ("lr_generator", "lr_discriminator", "lr_classifier"),
                               ("lambda_classification", "lambda_cycle", "lambda_identity", "gradient_penalty_weight"))
 

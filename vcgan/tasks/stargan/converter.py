@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from vcgan.conversion.streams import check_speakers, convert_streams
+from vcgan.conversion.streams import check_speakers, convert_streams, converted_dim
 from vcgan.features.stats import SpeakerStats
 from vcgan.models import build_generator, run_generator
 from vcgan.tasks.stargan.config import StarGANConfig
@@ -21,13 +21,17 @@ class StarGANConverter:
         speakers: The trained speakers; a speaker's code is its index here.
         stats: Statistics of every speaker.
         weights: ``{"generator": state dict}``.
+        frame_power: ``(frames, dim)`` mel-cepstra -> ``(frames,)`` envelope power; needed for
+            ``cfg.energy == "source"`` (:func:`vcgan.features.mcep.envelope_power_of`).
         device: Where the generator runs.
     """
 
     def __init__(self, cfg: StarGANConfig, feature_dim: int, speakers: list[str],
-                 stats: dict[str, SpeakerStats], weights: dict, device: torch.device):
-        self.speakers, self.stats, self.device = list(speakers), stats, device
-        gen = build_generator(cfg.model, mcep_dim=feature_dim, n_speakers=len(speakers), **cfg.generator)
+                 stats: dict[str, SpeakerStats], weights: dict, device: torch.device, frame_power=None):
+        self.speakers, self.stats, self.device, self.energy = list(speakers), stats, device, cfg.energy
+        self.frame_power = frame_power
+        gen = build_generator(cfg.model, mcep_dim=converted_dim(feature_dim, cfg.energy), n_speakers=len(speakers),
+                              **cfg.generator)
         gen.load_state_dict(weights["generator"])
         self.generator = gen.to(device).eval()
 
@@ -51,4 +55,5 @@ class StarGANConverter:
         return run
 
     def convert(self, feats, src: str, tgt: str):
-        return convert_streams(feats, self.stats[src], self.stats[tgt], self.mcep_map(src, tgt))
+        return convert_streams(feats, self.stats[src], self.stats[tgt], self.mcep_map(src, tgt), self.energy,
+                               self.frame_power)

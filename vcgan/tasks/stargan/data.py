@@ -8,6 +8,7 @@ from typing import Any
 
 import torch
 
+from vcgan.conversion.streams import converted_rows
 from vcgan.data.crops import CropSampler, check_crop_length
 from vcgan.data.dump import FeatureDump
 from vcgan.features.stats import SpeakerStats
@@ -65,12 +66,12 @@ def build_batches(dump: FeatureDump, speakers: list[str], stats: dict[str, Speak
         ConfigError: ``cfg.crop_frames`` longer than every utterance of a speaker.
     """
     feats = dump.load_all([u for spk in speakers for u in dump.utterances_of(spk)], keep=("mcep",))
-    samplers = []
+    samplers, rows = [], converted_rows(cfg.energy)
     for k, spk in enumerate(speakers):
         utts = dump.utterances_of(spk)
         check_crop_length(str(dump.root), spk, {u: len(feats[u]["mcep"]) for u in utts}, cfg.crop_frames,
                           dump.config.frame_period)
-        samplers.append(CropSampler([stats[spk].normalize(feats[u]["mcep"]) for u in utts], cfg.crop_frames,
+        samplers.append(CropSampler([stats[spk].normalize(feats[u]["mcep"])[:, rows] for u in utts], cfg.crop_frames,
                                     seed=cfg.seed + 1 + k, device=device))
         logger.info("speaker %s: %d utterances, %d frames preloaded", spk, len(utts), len(samplers[-1].frames))
     return SpeakerPairBatches(samplers, cfg.batch_size, seed=cfg.seed)

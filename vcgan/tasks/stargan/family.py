@@ -8,6 +8,8 @@ from typing import Any, Mapping
 import torch
 
 from vcgan.bundle import Bundle, Component
+from vcgan.conversion.streams import converted_dim, converted_rows
+from vcgan.features.mcep import envelope_power_of
 from vcgan.tasks.base import TrainingContext, TrainingSetup
 from vcgan.tasks.stargan.config import StarGANConfig
 from vcgan.tasks.stargan.converter import StarGANConverter
@@ -42,7 +44,8 @@ class StarGANFamily:
 
     def setup(self, config: StarGANConfig, context: TrainingContext) -> TrainingSetup:
         speakers = context.speakers
-        task = StarGANTask(config, context.dump.config.n_mcep, len(speakers), context.device,
+        task = StarGANTask(config, converted_dim(context.dump.config.n_mcep, config.energy), len(speakers),
+                           context.device,
                            autocast_dtype=context.autocast_dtype)
         batches = build_batches(context.dump, speakers, context.stats, config, context.device)
         validate = None
@@ -50,7 +53,8 @@ class StarGANFamily:
             index = {s: k for k, s in enumerate(speakers)}
             validator = McepValidator(context.dev_dump, validation_directions(speakers), context.stats,
                                       context.validation_utterances, context.out_dir / "validation",
-                                      lambda task, z, src, tgt: task.convert(z, index[src], index[tgt]))
+                                      lambda task, z, src, tgt: task.convert(z, index[src], index[tgt]),
+                                      rows=converted_rows(config.energy))
             validate = validator if validator.items else None
 
         def export() -> Component:
@@ -62,4 +66,4 @@ class StarGANFamily:
     def load(self, component: Component, bundle: Bundle, device: torch.device) -> StarGANConverter:
         cfg = StarGANConfig.from_dict(dict(component.config), where=f"{bundle.path}: converter", key="config")
         return StarGANConverter(cfg, bundle.feature_config.n_mcep, bundle.speakers, bundle.stats,
-                                component.weights, device)
+                                component.weights, device, frame_power=envelope_power_of(bundle.feature_config))
