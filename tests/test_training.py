@@ -338,3 +338,69 @@ def test_an_unknown_energy_mode_is_refused_naming_the_file(family):
     cls = {"cyclegan": CycleGANConfig, "stargan": StarGANConfig}[family]
     with pytest.raises(ConfigError, match=r"train\.yaml.*energy.*convert, source"):
         cls.from_dict({"energy": "keep"}, where="train.yaml", key="model")
+
+
+class _OneWeightTask:
+    """The smallest task the loop takes: one weight pulled towards 1."""
+
+    def __init__(self):
+        self.w = torch.nn.Parameter(torch.zeros(1))
+        self.opt = torch.optim.SGD([self.w], lr=0.1)
+
+    def train_step(self, *, iteration: int, x: torch.Tensor) -> dict[str, float]:
+        loss = ((self.w - x) ** 2).sum()
+        self.opt.zero_grad()
+        loss.backward()
+        self.opt.step()
+        return {"loss": loss.item()}
+
+    def modules(self):
+        return {"w": torch.nn.ParameterList([self.w])}
+
+    def state_dict(self):
+        return {"w": self.w.detach().clone(), "opt": self.opt.state_dict()}
+
+    def load_state_dict(self, state):
+        with torch.no_grad():
+            self.w.copy_(state["w"])
+        self.opt.load_state_dict(state["opt"])
+
+
+class _Ones:
+    def next(self):
+        return {"x": torch.ones(1)}
+
+    def state_dict(self):
+        return {}
+
+    def load_state_dict(self, state):
+        pass
+
+
+def test_validation_warns_when_a_direction_jumps_far_above_its_best(tmp_path, caplog):
+    from vcgan.train.trainer import Trainer, TrainerConfig, validation_jumps
+    best = {}
+    assert validation_jumps(best, {"mcd_a2b_db": 10.0, "mcd_b2a_db": 9.0, "other": 50.0}, 3.0) == []
+    assert validation_jumps(best, {"mcd_a2b_db": 12.9, "mcd_b2a_db": 12.1}, 3.0) == [
+        "validation mcd_b2a_db 12.10 dB is 3.10 dB above its best 9.00 dB: this direction may be going unstable"]
+    assert best == {"mcd_a2b_db": 10.0, "mcd_b2a_db": 9.0}
+
+    scripted = iter([10.0, 8.0, 12.5, 9.0, 11.5])
+    cfg = TrainerConfig(checkpoint_interval=1, keep_checkpoints=5, log_interval=1, validation_interval=1)
+
+    def run(n, resume=False):
+        trainer = Trainer(_OneWeightTask(), _Ones(), tmp_path, cfg, n, progress=False,
+                          validate=lambda task, it: {"mcd_b2a_db": next(scripted)})
+        if resume:
+            trainer.resume()
+        with caplog.at_level("WARNING", logger="vcgan.train"):
+            trainer.run()
+        return trainer
+    trainer = run(4)
+    jumps = [r.getMessage() for r in caplog.records if "going unstable" in r.getMessage()]
+    assert jumps == ["iteration 3: validation mcd_b2a_db 12.50 dB is 4.50 dB above its best 8.00 dB: "
+                     "this direction may be going unstable"]
+    assert trainer.best_validation == {"mcd_b2a_db": 8.0}
+    caplog.clear()
+    run(5, resume=True)  # the best so far comes back with the checkpoint: 11.5 is 3.5 above 8.0
+    assert any("11.50 dB is 3.50 dB above its best 8.00" in r.getMessage() for r in caplog.records)

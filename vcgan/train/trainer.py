@@ -54,6 +54,9 @@ class TrainerConfig:
     validation_interval: int = 10_000
     validation_utterances: int = 3
     """Dev utterances per conversion direction that validation converts and scores."""
+    validation_jump_db: float = 3.0
+    """Warn when a validation MCD (``mcd_*``) is more than this many dB above its best so far:
+    a direction going unstable while the losses stay finite."""
     precision: str = "auto"
     """``fp32``, ``bf16`` (bfloat16 autocast) or ``auto`` (bf16 where the device has it natively;
     :mod:`vcgan.train.precision`); ``vcgan train --precision`` overrides it."""
@@ -66,8 +69,24 @@ class TrainerConfig:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.precision not in PRECISIONS:
             raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
+        if not self.validation_jump_db > 0:
+            raise ConfigError(f"validation_jump_db must be positive, got {self.validation_jump_db}")
         if self.validation_utterances < 0:
             raise ConfigError(f"validation_utterances must be at least 0, got {self.validation_utterances}")
+
+
+def validation_jumps(best: dict[str, float], logs: dict[str, float], margin_db: float) -> list[str]:
+    """Messages for the validation MCDs of ``logs`` more than ``margin_db`` above their best in
+    ``best``, which is then updated with any new best (lower MCD is better)."""
+    out = []
+    for key, value in logs.items():
+        if not key.startswith("mcd_") or not math.isfinite(value):
+            continue
+        if key in best and value > best[key] + margin_db:
+            out.append(f"validation {key} {value:.2f} dB is {value - best[key]:.2f} dB above its best "
+                       f"{best[key]:.2f} dB: this direction may be going unstable")
+        best[key] = min(value, best.get(key, value))
+    return out
 
 
 def rng_state() -> dict[str, Any]:
@@ -118,6 +137,7 @@ class Trainer:
         self.iteration = 0
         self.last_checkpoint: Path | None = None
         self._writer = None
+        self.best_validation: dict[str, float] = {}
 
     # -- checkpoints -----------------------------------------------------------------------------
     def _rank_states(self) -> list[dict[str, Any]]:
@@ -130,7 +150,7 @@ class Trainer:
         (``ranks``; call it on every rank at once in a data-parallel run)."""
         ranks = self._rank_states()
         return {"iteration": self.iteration, "task": self.task.state_dict(), "data": self.data.state_dict(),
-                "rng": rng_state(), "ranks": ranks}
+                "rng": rng_state(), "ranks": ranks, "best_validation": dict(self.best_validation)}
 
     def save(self) -> Path:
         """Write this iteration's checkpoint (rank 0; the other ranks only hand it their states)."""
@@ -160,6 +180,7 @@ class Trainer:
         self.task.load_state_dict(state["task"])
         self.data.load_state_dict(state["data"])
         self.iteration = int(state["iteration"])
+        self.best_validation = dict(state.get("best_validation", {}))
         ranks = state.get("ranks") or [{"rng": state["rng"], "task_rng": None}]
         if len(ranks) == self.group.world_size:
             set_rng_state(ranks[self.group.rank]["rng"])
@@ -222,6 +243,8 @@ class Trainer:
                     self._scalars(vlogs, "valid/")
                     logger.info("iteration %d: %s", self.iteration,
                                 ", ".join(f"{k} {v:.3f}" for k, v in vlogs.items()))
+                    for warning in validation_jumps(self.best_validation, vlogs, cfg.validation_jump_db):
+                        logger.warning("iteration %d: %s", self.iteration, warning)
                 if self.iteration % cfg.checkpoint_interval == 0 or self.iteration == self.n_iterations:
                     self.save()
                 if distributed.any_rank(stop.requested, self.group):
