@@ -61,8 +61,10 @@ def load_config(name: str, demo_config: Path):
         from vcgan.features.config import FeatureConfig
         from vcgan.train.config import TrainingConfig
         path = demo_config if name == "demo" else DEMO_CONFIGS[name]
+        from vcgan.conversion.streams import converted_dim
         features = FeatureConfig.from_yaml(path.parent / "feature.yaml")
-        return TrainingConfig.from_yaml(path).model_config(), features.n_mcep
+        cfg = TrainingConfig.from_yaml(path).model_config()
+        return cfg, converted_dim(features.n_mcep, cfg.energy)  # the rows the networks see
     if name.startswith("stargan"):
         return StarGANConfig.from_dict({"model": name}), PAPER_FEATURE_DIMS[name]
     return CycleGANConfig.paper(name), PAPER_FEATURE_DIMS[name]
