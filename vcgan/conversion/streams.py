@@ -27,8 +27,8 @@ import numpy as np
 from vcgan.features.f0 import convert_log_f0
 from vcgan.features.stats import SpeakerStats
 
-__all__ = ["ENERGY_MODES", "McepMap", "check_energy", "check_speakers", "convert_streams", "converted_dim", "converted_rows",
-           "match_frame_power"]
+__all__ = ["ENERGY_MODES", "McepMap", "check_energy", "check_speakers", "convert_streams", "converted_dim",
+           "converted_rows", "match_frame_power"]
 
 #: A function from normalised ``(frames, dim)`` mel-cepstra to converted normalised ones.
 McepMap = Callable[[np.ndarray], np.ndarray]

@@ -32,7 +32,8 @@ class _OneChannelConv2dFunction(torch.autograd.Function):
         ctx.save_for_backward(x, weight)
         ctx.padding = padding
         # the gradients are computed under the forward's autocast state (as torch.amp.custom_bwd does)
-        ctx.autocast = (x.device.type, torch.get_autocast_dtype(x.device.type), torch.is_autocast_enabled(x.device.type))
+        device_type = x.device.type
+        ctx.autocast = (device_type, torch.get_autocast_dtype(device_type), torch.is_autocast_enabled(device_type))
         return F.conv2d(x, weight, bias, padding=padding)
 
     @staticmethod

@@ -151,7 +151,8 @@ def train_model(cfg: TrainingConfig, train_dump: str | os.PathLike, out: str | o
         setup = family.setup(model_cfg, context)
         n_params = {name: sum(p.numel() for p in m.parameters()) for name, m in setup.task.modules().items()}
         logger.info("%s (%s) on %s, %s; speakers %s; parameters: %s", cfg.task, getattr(model_cfg, "model", cfg.task),
-                    torch_device, describe(autocast_dtype), ", ".join(speakers), ", ".join(f"{k} {v / 1e6:.2f}M" for k, v in n_params.items()))
+                    torch_device, describe(autocast_dtype), ", ".join(speakers),
+                    ", ".join(f"{k} {v / 1e6:.2f}M" for k, v in n_params.items()))
         if export_checkpoint is not None:
             return _export(out, family.role, setup, export_checkpoint, speakers, dump, stats, torch_device)
         batches = setup.batches
