@@ -404,3 +404,12 @@ def test_validation_warns_when_a_direction_jumps_far_above_its_best(tmp_path, ca
     caplog.clear()
     run(5, resume=True)  # the best so far comes back with the checkpoint: 11.5 is 3.5 above 8.0
     assert any("11.50 dB is 3.50 dB above its best 8.00" in r.getMessage() for r in caplog.records)
+    # the curve of the whole run, drawn again after the resumption from the kept history
+    resumed = load_checkpoint(list_checkpoints(tmp_path / "checkpoints")[-1][1])
+    assert [(e["iteration"], e["mcd_b2a_db"]) for e in resumed["validation_history"]] == \
+        [(1, 10.0), (2, 8.0), (3, 12.5), (4, 9.0), (5, 11.5)]
+    seconds = [e["seconds"] for e in resumed["validation_history"]]
+    assert seconds == sorted(seconds) and seconds[0] > 0
+    from PIL import Image
+    with Image.open(tmp_path / "validation_curve.png") as image:
+        assert image.format == "PNG" and image.size[0] > 300

@@ -4,8 +4,10 @@ A model plugs in as a *task* (see :mod:`vcgan.tasks.base`) with
 ``train_step(**batch, iteration=i) -> dict[str, float]``, ``state_dict()`` and
 ``load_state_dict()``; data comes from a *batch source* with ``next() -> dict`` and its own
 ``state_dict()``. The loop adds what every run needs: progress bar, TensorBoard scalars,
-periodic validation, atomic checkpoints (last K kept), exact resumption (task, batch source,
-and the global Python/NumPy/torch RNG states), and a clear stop on a non-finite loss.
+periodic validation (with a warning when a figure jumps above its best, and
+``validation_curve.png``: every figure against iterations and training time), atomic
+checkpoints (last K kept), exact resumption (task, batch source, and the global
+Python/NumPy/torch RNG states), and a clear stop on a non-finite loss.
 
 Ctrl-C and SIGTERM (what clusters send before SIGKILL) stop the run at the end of the
 current iteration with a checkpoint of it, so that a resumed run is the same as one never
@@ -19,6 +21,7 @@ import math
 import os
 import random
 import signal
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -30,6 +33,7 @@ from tqdm import tqdm
 from vcgan.tasks.base import BatchSource, Task
 from vcgan.train import distributed
 from vcgan.train.checkpoint import checkpoint_path, load_checkpoint, load_latest_checkpoint, save_checkpoint
+from vcgan.train.curves import plot_validation_curve
 from vcgan.train.precision import PRECISIONS
 from vcgan.utils.config import ConfigError
 from vcgan.utils.interrupts import DeferredInterrupts, Terminated
@@ -138,6 +142,8 @@ class Trainer:
         self.last_checkpoint: Path | None = None
         self._writer = None
         self.best_validation: dict[str, float] = {}
+        self.validation_history: list[dict[str, float]] = []
+        self.train_seconds = 0.0  # wall time of the steps so far, over resumptions
 
     # -- checkpoints -----------------------------------------------------------------------------
     def _rank_states(self) -> list[dict[str, Any]]:
@@ -150,7 +156,8 @@ class Trainer:
         (``ranks``; call it on every rank at once in a data-parallel run)."""
         ranks = self._rank_states()
         return {"iteration": self.iteration, "task": self.task.state_dict(), "data": self.data.state_dict(),
-                "rng": rng_state(), "ranks": ranks, "best_validation": dict(self.best_validation)}
+                "rng": rng_state(), "ranks": ranks, "best_validation": dict(self.best_validation),
+                "validation_history": list(self.validation_history), "train_seconds": self.train_seconds}
 
     def save(self) -> Path:
         """Write this iteration's checkpoint (rank 0; the other ranks only hand it their states)."""
@@ -181,6 +188,8 @@ class Trainer:
         self.data.load_state_dict(state["data"])
         self.iteration = int(state["iteration"])
         self.best_validation = dict(state.get("best_validation", {}))
+        self.validation_history = [e for e in state.get("validation_history", []) if e["iteration"] <= self.iteration]
+        self.train_seconds = float(state.get("train_seconds", 0.0))
         ranks = state.get("ranks") or [{"rng": state["rng"], "task_rng": None}]
         if len(ranks) == self.group.world_size:
             set_rng_state(ranks[self.group.rank]["rng"])
@@ -224,7 +233,9 @@ class Trainer:
         stop = DeferredInterrupts(on_signal).install()
         try:
             while self.iteration < self.n_iterations:
+                started = time.perf_counter()
                 logs = self.task.train_step(iteration=self.iteration, **self.data.next())
+                self.train_seconds += time.perf_counter() - started
                 bad = {k: v for k, v in logs.items() if not math.isfinite(v)}
                 if bad:
                     raise NonFiniteLossError(
@@ -245,6 +256,9 @@ class Trainer:
                                 ", ".join(f"{k} {v:.3f}" for k, v in vlogs.items()))
                     for warning in validation_jumps(self.best_validation, vlogs, cfg.validation_jump_db):
                         logger.warning("iteration %d: %s", self.iteration, warning)
+                    self.validation_history.append({"iteration": self.iteration, "seconds": self.train_seconds,
+                                                    **vlogs})
+                    plot_validation_curve(self.out_dir / "validation_curve.png", self.validation_history)
                 if self.iteration % cfg.checkpoint_interval == 0 or self.iteration == self.n_iterations:
                     self.save()
                 if distributed.any_rank(stop.requested, self.group):
