@@ -20,7 +20,6 @@ def plot_validation_curve(path: Path, history: list[dict[str, float]]) -> None:
     from vcgan.utils.io import atomic_path
     names = sorted({k for entry in history for k in entry} - {"iteration", "seconds"})
     fig, ax = plt.subplots(figsize=(7, 4))
-    iterations = [entry["iteration"] for entry in history]
     for name in names:
         points = [(entry["iteration"], entry[name]) for entry in history if name in entry]
         ax.plot(*zip(*points), marker="o", label=name)
@@ -28,7 +27,7 @@ def plot_validation_curve(path: Path, history: list[dict[str, float]]) -> None:
     ax.set_ylabel("validation figure (MCD: dB)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")
-    if iterations and history[-1]["seconds"] > 0:
+    if history and history[-1]["seconds"] > 0:
         top = ax.secondary_xaxis("top", functions=_minutes_axis(history))
         top.set_xlabel("training time (min)")
     fig.tight_layout()

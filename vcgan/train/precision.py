@@ -8,8 +8,8 @@ needed. ``auto`` is ``bf16`` where the device computes bfloat16 natively (CUDA d
 report it; CPUs with AVX512-BF16 or AMX, as oneDNN detects them) and ``fp32`` elsewhere, where
 bfloat16 would be emulated and slower.
 
-On a 2-core AVX512-BF16 CPU, bf16 made a CycleGAN-VC2 step 1.3x (demo size) to 1.5x (paper size)
-faster (``tools/bench_train.py``). Results differ from float32 by bfloat16's rounding (8
+On one thread of a 2-core AVX512-BF16 CPU, bf16 made a CycleGAN-VC2 step 1.18x (demo size) to
+1.51x (paper size) faster than fp32 (``tools/bench_train.py --compare fp32 bf16``). Results differ from float32 by bfloat16's rounding (8
 significant bits in the products), so a run is reproducible with the same precision only.
 """
 
@@ -57,4 +57,4 @@ def resolve_precision(precision: str, device: torch.device) -> torch.dtype | Non
 
 def describe(dtype: torch.dtype | None) -> str:
     """``"bf16 autocast"`` or ``"fp32"``, for logs."""
-    return "fp32" if dtype is None else f"{str(dtype).removeprefix('torch.').replace('bfloat16', 'bf16')} autocast"
+    return "fp32" if dtype is None else "bf16 autocast"

@@ -1,7 +1,6 @@
 """One training run of any family: checks, experiment directory, resume, the loop, the bundle.
 
     >>> from vcgan.train.config import TrainingConfig
-from vcgan.train.precision import describe, resolve_precision
     >>> from vcgan.train.run import train_model
     >>> cfg = TrainingConfig.from_yaml("egs/demo/cyclegan_vc2/conf/cyclegan_vc2.yaml")   # doctest: +SKIP
     >>> train_model(cfg, "dump/train", "exp/run", speakers=["kalM", "sltF"])             # doctest: +SKIP

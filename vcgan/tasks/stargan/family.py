@@ -45,8 +45,7 @@ class StarGANFamily:
     def setup(self, config: StarGANConfig, context: TrainingContext) -> TrainingSetup:
         speakers = context.speakers
         task = StarGANTask(config, converted_dim(context.dump.config.n_mcep, config.energy), len(speakers),
-                           context.device,
-                           autocast_dtype=context.autocast_dtype)
+                           context.device, autocast_dtype=context.autocast_dtype)
         batches = build_batches(context.dump, speakers, context.stats, config, context.device)
         validate = None
         if context.dev_dump is not None:
