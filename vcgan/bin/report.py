@@ -6,6 +6,14 @@ One column per result file (mean ±95% CI per score); NAME= is optional (default
 name). Results computed with different settings (preset, dimensions, alpha, silence rule, ...)
 are flagged as not comparable.
 
+With --plot-gv OUT.png, a figure of over-smoothing: (a) the global variance per mel-cepstral
+dimension of each system's converted speech and of natural speech (the references, from the
+first file), log scale; (b) their modulation spectra (dB) against modulation frequency (Hz),
+averaged over the dimensions except c0. Files without GV (evaluated without the gv metric)
+are left out; the plot needs at least one with it.
+
+  vcgan report frontend=exp/X/eval/baseline.json postfilter=exp/X/eval/model.json --plot-gv exp/X/gv.png
+
 With --matrix, the results of a many-to-many model, one file per ordered pair and system:
 
   vcgan report --matrix kalM:sltF/none=exp/X/eval/kalM_sltF/none.json \\
@@ -19,14 +27,20 @@ its mean over pairs; --plot draws them as heatmaps, --json writes them.
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
 
 from vcgan.metrics.evaluate import format_comparison
+
+logger = logging.getLogger("vcgan.report")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("results", nargs="+", metavar="[NAME=]JSON",
                    help="result files of `vcgan evaluate --json` (with --matrix: SRC:TGT/NAME=JSON)")
+    p.add_argument("--plot-gv", metavar="OUT_PNG",
+                   help="plot global variance per mel-cepstral dimension (log scale) and modulation spectrum "
+                        "(dB against modulation frequency, Hz) of each system and natural speech (not with --matrix)")
     g = p.add_argument_group("source x target matrices (many-to-many models)")
     g.add_argument("--matrix", action="store_true",
                    help="one matrix per score and system; items are SRC:TGT/NAME=JSON")
@@ -38,20 +52,41 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from vcgan.metrics.matrix import load_result
+    from vcgan.utils.io import check_output_path
 
     if args.matrix:
+        if args.plot_gv:
+            raise ValueError("--plot-gv: not with --matrix (give one result file per system)")
         return _run_matrix(args)
     given = [o for o, v in (("--metrics", args.metrics), ("--plot", args.plot), ("--json", args.json)) if v]
     if given:
         raise ValueError(f"{', '.join(given)}: only with --matrix")
-    results = {}
+    if args.plot_gv:
+        check_output_path(args.plot_gv, what="--plot-gv")
+    results, paths = {}, {}
     for item in args.results:
         name, sep, path = item.partition("=")
         if not sep:
             name, path = Path(item).stem, item
         results[name] = load_result(path)
+        paths[name] = path
     print(format_comparison(results))
+    if args.plot_gv:
+        _plot_gv(results, paths, args.plot_gv)
     return 0
+
+
+def _plot_gv(results: dict[str, dict], paths: dict[str, str], out_path: str) -> None:
+    from vcgan.metrics.plot import plot_oversmoothing
+
+    with_gv = {n: r for n, r in results.items() if r.get("gv")}
+    without = [paths[n] for n in results if n not in with_gv]
+    if not with_gv:
+        raise ValueError(f"--plot-gv: no GV in {', '.join(without)} (evaluate with --metrics including gv)")
+    if without:
+        logger.warning("--plot-gv: left out (no GV; evaluated without the gv metric): %s", ", ".join(without))
+    plot_oversmoothing(with_gv, out_path)
+    logger.info("wrote %s", out_path)
 
 
 def _run_matrix(args: argparse.Namespace) -> int:

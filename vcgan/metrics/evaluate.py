@@ -31,7 +31,7 @@ from vcgan.features.config import FeatureConfig
 from vcgan.features.mcep import sp_to_mcep
 from vcgan.metrics.f0 import f0_scores
 from vcgan.metrics.mcd import envelope_power, normalized_power_db, speech_mask, sptk_mcep, utterance_mcd
-from vcgan.metrics.oversmoothing import global_variance, gv_ratio_db, modulation_spectrum, ms_distance_db
+from vcgan.metrics.oversmoothing import MS_FFT, global_variance, gv_ratio_db, modulation_spectrum, ms_distance_db
 from vcgan.metrics.presets import EvalSettings
 from vcgan.metrics.stats import mean_ci
 from vcgan.utils.parallel import caught, parallel_map
@@ -233,8 +233,10 @@ def score_pair(pair: Pair, settings: EvalSettings, metrics: tuple[str, ...]) -> 
             mc_ref, mc_conv = ref.mcep[ref_keep, start:], conv.mcep[conv_keep, start:]
             gv_ref, gv_conv = global_variance(mc_ref), global_variance(mc_conv)
             out["gv_ratio_db"] = gv_ratio_db(gv_conv, gv_ref)
-            out["ms_distance_db"] = ms_distance_db(modulation_spectrum(mc_conv), modulation_spectrum(mc_ref))
+            ms_ref, ms_conv = modulation_spectrum(mc_ref), modulation_spectrum(mc_conv)
+            out["ms_distance_db"] = ms_distance_db(ms_conv, ms_ref)
             private["gv_ref"], private["gv_conv"] = gv_ref, gv_conv
+            private["ms_ref"], private["ms_conv"] = ms_ref, ms_conv
 
     if "sim" in metrics:
         from vcgan.metrics.similarity import embed_utterance
@@ -288,7 +290,9 @@ def evaluate_pairs(
 
     Keys: ``settings``, ``metrics``, ``utterances`` (name -> scores), ``errors`` (name ->
     message), ``summary`` (score -> n, mean, ci, std), ``gv`` (mean GV per dimension of the
-    reference and converted speech), ``timing`` (seconds per stage, summed over utterances).
+    reference and converted speech), ``ms`` (their mean modulation spectra, see
+    :func:`mean_modulation_spectra`), ``timing`` (seconds per stage, summed over utterances).
+    ``gv`` and ``ms`` are ``None`` without the ``gv`` metric or without a scored utterance.
     """
     metrics = tuple(m for m in ALL_METRICS if m in set(metrics))
     unknown = set(metrics) - set(ALL_METRICS)
@@ -333,7 +337,7 @@ def summarise(scores: dict[str, dict], errors: dict[str, str], settings: EvalSet
                 scores[n]["sim_source"] = cosine(emb["conv"], source)
                 scores[n]["src_sim_target"] = cosine(emb["src"], target)
 
-    gv = None
+    gv = ms = None
     if "gv" in metrics and names:
         start = 0 if settings.include_c0 else 1
         gv = {
@@ -341,6 +345,8 @@ def summarise(scores: dict[str, dict], errors: dict[str, str], settings: EvalSet
             "ref": np.mean([private[n]["gv_ref"] for n in names], axis=0).tolist(),
             "conv": np.mean([private[n]["gv_conv"] for n in names], axis=0).tolist(),
         }
+        ms = mean_modulation_spectra([private[n]["ms_ref"] for n in names],
+                                     [private[n]["ms_conv"] for n in names], gv["dims"], settings.frame_period)
     summary = {}
     for group, key, _ in FIELDS:
         if group in metrics and any(key in scores[n] for n in names):
@@ -356,7 +362,32 @@ def summarise(scores: dict[str, dict], errors: dict[str, str], settings: EvalSet
         "errors": dict(sorted(errors.items())),
         "summary": summary,
         "gv": gv,
+        "ms": ms,
         "timing": timing,
+    }
+
+
+def mean_modulation_spectra(ms_ref: list[np.ndarray], ms_conv: list[np.ndarray], dims: list[int],
+                            frame_period: float, n_fft: int = MS_FFT) -> dict:
+    """The ``ms`` entry of the results: per-utterance ``(n_fft // 2 + 1, len(dims))``
+    modulation spectra (dB) averaged over utterances (in dB).
+
+    Keys: ``dims`` (mel-cepstral dimensions, the columns), ``frame_period_ms``, ``n_fft``
+    (frames per segment), ``freqs_hz`` ``(n_fft // 2 + 1,)`` modulation frequency of each row,
+    ``k * (1000 / frame_period) / n_fft`` Hz, and ``ref`` / ``conv``, each
+    ``(n_fft // 2 + 1, len(dims))`` in dB as nested lists (rows = modulation bins).
+    Values are rounded to 4 decimals: the JSON stays small and 1e-4 dB is far below any
+    difference that matters.
+    """
+    n_bins = n_fft // 2 + 1
+    freqs = np.arange(n_bins) * (1000.0 / frame_period) / n_fft
+    return {
+        "dims": list(dims),
+        "frame_period_ms": float(frame_period),
+        "n_fft": int(n_fft),
+        "freqs_hz": np.round(freqs, 4).tolist(),
+        "ref": np.round(np.mean(ms_ref, axis=0), 4).tolist(),
+        "conv": np.round(np.mean(ms_conv, axis=0), 4).tolist(),
     }
 
 
