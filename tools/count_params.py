@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Print parameter counts of the paper-size CycleGAN-VC / CycleGAN-VC2 networks.
+"""Print parameter counts of the paper-size CycleGAN-VC / CycleGAN-VC2 and GAN post-filter networks.
 
     tools/venv/bin/python tools/count_params.py
 
-Neither paper (arXiv 1711.11293, arXiv 1904.04631) states parameter counts, so there is no
+No paper (arXiv 1711.11293, arXiv 1904.04631, ICASSP 2017) states parameter counts, so there is no
 paper figure to compare with; tests/test_models_cyclegan.py checks these counts against
 closed-form sums over the layers of the papers' network figures.
 """
@@ -23,6 +23,8 @@ PAPER_COUNTS = {
     ("cyclegan_vc", "discriminator"): None,
     ("cyclegan_vc2", "generator"): None,
     ("cyclegan_vc2", "discriminator"): None,
+    ("gan_postfilter", "generator"): None,
+    ("gan_postfilter", "discriminator"): None,
 }
 
 

@@ -18,6 +18,10 @@ last checkpoint left it, and `--resume --iterations M` extends a run to M iterat
 schedule is recomputed for the new total); --export-bundle CKPT writes a bundle from any checkpoint.
 Results are deterministic for a seed on one device with one thread count (--threads).
 
+A post-filter (task: ganpf) trains on the output of another model: --front-end BUNDLE names
+it, and --speakers SRC TGT the direction whose output it repairs (the front end converts the
+dump's SRC utterances; TGT's are the natural examples).
+
 Data-parallel: the same command under torchrun, e.g. `torchrun --nproc-per-node 2 -m vcgan
 train ...` (one process per GPU, or CPU processes with --device cpu); the config's batch_size is
 the global batch, split over the processes; only rank 0 writes (see vcgan.train.distributed).
@@ -45,6 +49,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "the default conversion direction")
     p.add_argument("--out", required=True, help="experiment directory")
     p.add_argument("--dev-dump", default=None, help="dump with parallel dev utterances for validation MCD")
+    p.add_argument("--front-end", metavar="BUNDLE", default=None,
+                   help="for a post-filter (task: ganpf): the bundle of the model whose output it learns to "
+                        "repair; its SPK1 -> SPK2 conversion of the training dump is the post-filter's input")
     p.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in OUT")
     p.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto (default: auto)")
     p.add_argument("--iterations", type=positive_int, default=None,
@@ -76,5 +83,6 @@ def run(args: argparse.Namespace) -> int:
                          precision=args.precision, compile=args.compile or None)
     train_model(cfg, args.train_dump, out, speakers=args.speakers, dev_dump=args.dev_dump, resume=args.resume,
                 device=args.device, threads=args.threads,
-                progress=not args.no_progress, export_checkpoint=args.export_bundle)
+                progress=not args.no_progress, export_checkpoint=args.export_bundle,
+                front_end=args.front_end)
     return 0

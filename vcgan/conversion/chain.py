@@ -37,6 +37,15 @@ from vcgan.vocoders import get_vocoder
 
 #: Feature-config settings a post-filter bundle must share with the model it follows.
 _SHARED_ANALYSIS = ("sample_rate", "frame_period", "n_mcep", "alpha", "ap_coding")
+#: ... and those of the spectrograms, when both store them.
+_STFT = ("n_fft", "hop_samples", "win_samples")
+
+
+def analysis_differences(a, b) -> list[str]:
+    """The analysis settings (:data:`_SHARED_ANALYSIS`, and the STFT's when both store
+    spectrograms) in which feature configs ``a`` and ``b`` differ, as ``"key a vs b"``."""
+    keys = _SHARED_ANALYSIS + (_STFT if a.spectrogram and b.spectrogram else ())
+    return [f"{k} {getattr(a, k)} vs {getattr(b, k)}" for k in keys if getattr(a, k) != getattr(b, k)]
 
 
 def load_bundle(bundle: Bundle | str | os.PathLike) -> Bundle:
@@ -87,9 +96,7 @@ class ConversionChain:
         self.vocoder = self._vocoder(vocoder, dict(vocoder_options or {}))
 
     def _check_compatible(self, other: Bundle) -> None:
-        mine, theirs = self.bundle.feature_config, other.feature_config
-        differ = [f"{k} {getattr(mine, k)} vs {getattr(theirs, k)}" for k in _SHARED_ANALYSIS
-                  if getattr(mine, k) != getattr(theirs, k)]
+        differ = analysis_differences(self.bundle.feature_config, other.feature_config)
         if differ:
             raise ValueError(f"{other.path}: analysed differently from the model {self.bundle.path} "
                              f"({'; '.join(differ)}); a post-filter must be trained on the model's features")

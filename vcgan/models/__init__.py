@@ -7,7 +7,9 @@ Architecture variants are config values, never copied classes::
 
 Names: ``"cyclegan_vc"`` (arXiv 1711.11293), ``"cyclegan_vc2"`` (arXiv 1904.04631),
 ``"stargan_vc"`` (arXiv 1806.02169; also a domain classifier, :func:`build_classifier`) and
-``"stargan_vc2"`` (arXiv 1907.12279). The StarGAN generators and discriminators take one-hot
+``"stargan_vc2"`` (arXiv 1907.12279); ``"dnn_vc"`` (a frame-wise DNN converter, the GAN
+post-filter's front end) and ``"gan_postfilter"`` (Kaneko et al., ICASSP 2017). The StarGAN
+generators and discriminators take one-hot
 speaker codes ``(batch, n_speakers)``: ``g(x, src_code, tgt_code)``, ``d(y, src_code, tgt_code)``.
 """
 
@@ -32,6 +34,13 @@ from vcgan.models.cyclegan_vc2 import (
     CycleGANVC2Generator,
     CycleGANVC2GeneratorConfig,
 )
+from vcgan.models.dnn_vc import FrameDNN, FrameDNNConfig
+from vcgan.models.gan_postfilter import (
+    PostFilterDiscriminator,
+    PostFilterDiscriminatorConfig,
+    PostFilterGenerator,
+    PostFilterGeneratorConfig,
+)
 from vcgan.models.stargan_vc import (
     StarGANVCClassifier,
     StarGANVCClassifierConfig,
@@ -54,12 +63,15 @@ GENERATORS: dict[str, tuple[type[nn.Module], type]] = {
     "cyclegan_vc2": (CycleGANVC2Generator, CycleGANVC2GeneratorConfig),
     "stargan_vc": (StarGANVCGenerator, StarGANVCGeneratorConfig),
     "stargan_vc2": (StarGANVC2Generator, StarGANVC2GeneratorConfig),
+    "dnn_vc": (FrameDNN, FrameDNNConfig),
+    "gan_postfilter": (PostFilterGenerator, PostFilterGeneratorConfig),
 }
 DISCRIMINATORS: dict[str, tuple[type[nn.Module], type]] = {
     "cyclegan_vc": (CycleGANVCDiscriminator, CycleGANVCDiscriminatorConfig),
     "cyclegan_vc2": (CycleGANVC2Discriminator, CycleGANVC2DiscriminatorConfig),
     "stargan_vc": (StarGANVCDiscriminator, StarGANVCDiscriminatorConfig),
     "stargan_vc2": (StarGANVC2Discriminator, StarGANVC2DiscriminatorConfig),
+    "gan_postfilter": (PostFilterDiscriminator, PostFilterDiscriminatorConfig),
 }
 #: Domain classifiers (StarGAN-VC's C); same layout as the registries above.
 CLASSIFIERS: dict[str, tuple[type[nn.Module], type]] = {

@@ -74,6 +74,8 @@ class TrainingContext:
         dev_dump: Optional dump of dev utterances for validation.
         validation_utterances: Dev utterances per direction (or speaker) to validate on.
         out_dir: The experiment directory (validation plots go below it).
+        front_end: For a post-filter: the bundle of the model whose output it learns to repair
+            (``vcgan train --front-end``), else ``None``.
     """
 
     dump: "FeatureDump"
@@ -84,6 +86,7 @@ class TrainingContext:
     dev_dump: "FeatureDump | None" = None
     validation_utterances: int = 3
     out_dir: Path = Path(".")
+    front_end: Path | None = None
 
 
 @dataclass

@@ -42,7 +42,7 @@ def check_training_ranges(cfg: Any, learning_rates: tuple[str, ...], weights: tu
     for name in ("batch_size", "crop_frames", "n_iterations"):
         if getattr(cfg, name) < 1:
             raise ConfigError(f"{name} must be at least 1, got {getattr(cfg, name)}")
-    if cfg.identity_iterations < 0:
+    if getattr(cfg, "identity_iterations", 0) < 0:  # families without an identity loss have none
         raise ConfigError(f"identity_iterations must be at least 0, got {cfg.identity_iterations}")
     if not 0 <= cfg.decay_start <= cfg.n_iterations:
         raise ConfigError(f"need 0 <= decay_start ({cfg.decay_start}) <= n_iterations ({cfg.n_iterations})")

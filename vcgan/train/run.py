@@ -94,7 +94,8 @@ def train_model(cfg: TrainingConfig, train_dump: str | os.PathLike, out: str | o
                 speakers: list[str] | None = None, dev_dump: str | os.PathLike | None = None,
                 resume: bool = False, device: str = "auto",
                 threads: int | None = None, progress: bool = True,
-                export_checkpoint: str | os.PathLike | None = None) -> Path:
+                export_checkpoint: str | os.PathLike | None = None,
+                front_end: str | os.PathLike | None = None) -> Path:
     """Train (or resume, or only export a bundle of a checkpoint); returns the bundle's path.
 
     Args:
@@ -109,6 +110,7 @@ def train_model(cfg: TrainingConfig, train_dump: str | os.PathLike, out: str | o
         threads: torch CPU threads (default: torch's choice).
         progress: Show a progress bar.
         export_checkpoint: Only write ``out/bundle`` from this checkpoint (``"latest"``: the newest).
+        front_end: For a post-filter family: the bundle whose output it learns to repair.
 
     Under ``torchrun`` (``WORLD_SIZE`` > 1) this is one rank of a data-parallel run
     (:mod:`vcgan.train.distributed`): the config's ``batch_size`` is the global batch, and
@@ -123,6 +125,8 @@ def train_model(cfg: TrainingConfig, train_dump: str | os.PathLike, out: str | o
     group = distributed.from_environment() if export_checkpoint is None else distributed.SINGLE
     if group.distributed and hasattr(model_cfg, "batch_size"):  # refused before any work
         distributed.local_batch_size(model_cfg.batch_size, group)
+    if front_end is not None and family.role != "postfilter":
+        raise ValueError(f"--front-end is for post-filter families; {cfg.task!r} trains a {family.role}")
     out = Path(out)
     dump = FeatureDump(train_dump)
     speakers = choose_speakers(family, dump, speakers)
@@ -135,6 +139,8 @@ def train_model(cfg: TrainingConfig, train_dump: str | os.PathLike, out: str | o
     try:
         record = {**cfg.to_dict(), "speakers": speakers, "train_dump": str(train_dump),
                   "dev_dump": dev_dump and str(dev_dump)}
+        if front_end is not None:
+            record["front_end"] = str(front_end)
         if export_checkpoint is None:
             _check_resume(out, record, resume, family.schedule_keys)
             if group.is_main:
@@ -146,7 +152,8 @@ def train_model(cfg: TrainingConfig, train_dump: str | os.PathLike, out: str | o
         autocast_dtype = resolve_precision(cfg.trainer.precision, torch_device)
         context = TrainingContext(dump=dump, speakers=speakers, stats=stats, device=torch_device,
                                   autocast_dtype=autocast_dtype, dev_dump=FeatureDump(dev_dump) if dev_dump else None,
-                                  validation_utterances=cfg.trainer.validation_utterances, out_dir=out)
+                                  validation_utterances=cfg.trainer.validation_utterances, out_dir=out,
+                                  front_end=Path(front_end) if front_end is not None else None)
         setup = family.setup(model_cfg, context)
         n_params = {name: sum(p.numel() for p in m.parameters()) for name, m in setup.task.modules().items()}
         logger.info("%s (%s) on %s, %s; speakers %s; parameters: %s", cfg.task, getattr(model_cfg, "model", cfg.task),
