@@ -204,6 +204,11 @@ def test_demo_split_and_missing_file(tmp_path: Path) -> None:
     assert _sentences(data / "dev_kalM", "kalM") == {"s009"}
     assert _sentences(data / "eval_sltF", "sltF") == {"s010"}
     assert read_data_dir(data / "eval").speakers == ["kalM", "sltF"]
+    # --parallel (the GAN post-filter recipe's front end): both train on all of s001-s008.
+    demo.prepare(corpus, tmp_path / "parallel", ["kalM"], ["sltF"], parallel=True)
+    for spk in ("kalM", "sltF"):
+        assert _sentences(tmp_path / "parallel" / f"train_{spk}", spk) == {f"s{i:03d}" for i in range(1, 9)}
+    assert _sentences(tmp_path / "parallel" / "eval_sltF", "sltF") == {"s010"}
     (corpus / "wav" / "sltF" / "sltF_s004.wav").unlink()
     with pytest.raises(CorpusError, match="sltF_s004.wav is missing"):
         demo.prepare(corpus, data, ["kalM"], ["sltF"])

@@ -35,14 +35,18 @@ def copy_recipe(src: Path, dest: Path) -> None:
     shutil.copytree(src, dest, symlinks=True, ignore=outputs)
 
 
+def recipe_copy(top: Path, recipe: Path) -> Path:
+    """A clean copy of ``recipe`` (``egs/<corpus>/<name>``) below ``top``, whose relative links
+    still reach the repository's recipes/."""
+    (top / "recipes").symlink_to(ROOT / "recipes")
+    dest = top / recipe.relative_to(ROOT)
+    copy_recipe(recipe, dest)
+    return dest
+
+
 @pytest.fixture(scope="module")
 def recipe(tmp_path_factory) -> Path:
-    """A clean copy of the recipe whose relative links still reach the repository's recipes/."""
-    top = tmp_path_factory.mktemp("e2e")
-    (top / "recipes").symlink_to(ROOT / "recipes")
-    dest = top / "egs" / "demo" / "cyclegan_vc2"
-    copy_recipe(RECIPE, dest)
-    return dest
+    return recipe_copy(tmp_path_factory.mktemp("e2e"), RECIPE)
 
 
 def test_copy_leaves_out_a_previous_run(tmp_path: Path) -> None:

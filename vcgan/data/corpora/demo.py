@@ -4,7 +4,8 @@ Reads ``<corpus>/wav/<spk>/<spk>_sNNN.wav``, ``sentences.txt`` ("sNNN text") and
 ``speakers.txt``. With the full 100 sentences and default sizes (10 % held out for each):
 eval = s091-s100, dev = s081-s090 (parallel), and for non-parallel training the remaining
 s001-s080 are halved: the source speakers train on s001-s040 and the target speakers on
-s041-s080.
+s041-s080. With ``parallel`` every speaker trains on all of s001-s080 (for parallel
+models: the DNN front end of the GAN post-filter recipe).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ def default_held_out(n_sentences: int) -> int:
 
 
 def prepare(corpus_dir: Path, data_dir: Path, src_spks: Sequence[str], trg_spks: Sequence[str],
-            n_dev: int | None = None, n_eval: int | None = None) -> dict[str, Path]:
+            n_dev: int | None = None, n_eval: int | None = None, parallel: bool = False) -> dict[str, Path]:
     """Build train/dev/eval data directories for the given source and target speakers.
 
     Args:
@@ -32,6 +33,7 @@ def prepare(corpus_dir: Path, data_dir: Path, src_spks: Sequence[str], trg_spks:
         data_dir: where ``train``, ``dev``, ``eval`` and ``<split>_<spk>`` are written.
         src_spks, trg_spks: source and target speakers (disjoint, non-empty).
         n_dev, n_eval: parallel held-out sentences (default: 10 % of the corpus each).
+        parallel: every speaker trains on every training sentence (default: halved, non-parallel).
     """
     corpus_dir = require_dir(Path(corpus_dir), "demo corpus",
                              "build it with tools/make_demo_corpus.py (recipe stage 0)")
@@ -60,7 +62,7 @@ def prepare(corpus_dir: Path, data_dir: Path, src_spks: Sequence[str], trg_spks:
     splits = split_keys({s: list(f) for s, f in files.items()},
                         n_dev=held if n_dev is None else n_dev,
                         n_eval=held if n_eval is None else n_eval,
-                        src_spks=src_spks, trg_spks=trg_spks, nonparallel=True)
+                        src_spks=src_spks, trg_spks=trg_spks, nonparallel=not parallel)
     utts = [Utterance(split, spk, key, str(files[spk][key]), text[key])
             for spk, by_split in splits.items() for split, keys in by_split.items()
             for key in keys]
@@ -74,12 +76,15 @@ def _add_args(p: argparse.ArgumentParser) -> None:
                    help="parallel dev sentences (default: 10%% of the corpus)")
     p.add_argument("--n-eval", "--n_eval", type=int, default=None,
                    help="parallel eval sentences (default: 10%% of the corpus)")
+    p.add_argument("--parallel", action="store_true",
+                   help="parallel training sets: every speaker trains on every training sentence "
+                        "(default: sources on the first half, targets on the second)")
 
 
 def main(argv: list[str] | None = None) -> int:
     return run_cli(__doc__.split("\n\n")[0], _add_args,
                    lambda a: prepare(a.corpus_dir, a.data_dir, speaker_list(a.src_spks),
-                                     speaker_list(a.trg_spks), a.n_dev, a.n_eval),
+                                     speaker_list(a.trg_spks), a.n_dev, a.n_eval, a.parallel),
                    argv=argv)
 
 
