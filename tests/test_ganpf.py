@@ -225,6 +225,25 @@ def test_post_filter_trains_on_a_front_end_and_converts_after_it(pf_dump, front_
     assert fs == 16000 and len(y) > 0.5 * sf.info(root / "low_1.wav").frames and np.abs(y).max() > 0.01
 
 
+def test_the_stft_chain_can_rebuild_the_waveform_with_the_input_phase(pf_dump, front_ends, tmp_path):
+    """``--vocoder input-phase``: the chain analyses the input's STFT phase, which converter and
+    post-filter pass through, for one inverse STFT of the post-filtered magnitude."""
+    import soundfile as sf
+    from vcgan.conversion.chain import ConversionChain
+    root = pf_dump
+    pf = _train(root, _pf_config(root, "pf_phase", stream="spec", n_bands=2, band_overlap=4), tmp_path / "pf",
+                "--front-end", str(front_ends["dnn_spec"]))
+    chain = ConversionChain(front_ends["dnn_spec"], postfilters=[pf], vocoder="input-phase")
+    x, fs = sf.read(root / "low_1.wav")
+    feats = chain.analyze(x, "low")
+    assert feats["phase"].shape == feats["spec"].shape
+    converted = chain.convert_features(feats, "low", "high")
+    np.testing.assert_array_equal(converted["phase"], feats["phase"])
+    y = chain.synthesize(converted, "high")
+    assert abs(len(y) - len(x)) < 256 and np.isfinite(y).all() and np.abs(y).max() > 0.01
+    assert "phase" not in ConversionChain(front_ends["dnn_spec"], vocoder="griffin-lim").analyze(x, "low")
+
+
 def test_an_interrupted_post_filter_run_resumes_to_the_same_bundle(pf_dump, front_ends, tmp_path, monkeypatch):
     from vcgan.tasks.ganpf.task import GANPFTask
     root, fe = pf_dump, str(front_ends["dnn_mcep"])

@@ -60,7 +60,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--postfilter", action="append", default=[], metavar="PF_BUNDLE",
                    help="post-filter bundle applied after the converter (repeat for a chain, in order)")
     p.add_argument("--vocoder", default=None, metavar="NAME|BUNDLE",
-                   help="world, griffin-lim, griffin-lim-mel, or a vocoder bundle (default: the bundle's, else world)")
+                   help="world, griffin-lim, griffin-lim-mel, input-phase (the STFT magnitude the model gives with the input's phase), or a vocoder bundle (default: the bundle's, else world)")
 
 
 def list_jobs(input_: str, output: str, ext: str = ".wav") -> list[tuple[str, str]]:

@@ -33,7 +33,7 @@ from vcgan.features.f0 import warn_if_outside
 from vcgan.tasks import get_family
 from vcgan.tasks.base import Features
 from vcgan.utils.device import resolve_device
-from vcgan.vocoders import get_vocoder
+from vcgan.vocoders import INPUT_STREAMS, get_vocoder
 
 #: Feature-config settings a post-filter bundle must share with the model it follows.
 _SHARED_ANALYSIS = ("sample_rate", "frame_period", "n_mcep", "alpha", "ap_coding")
@@ -136,9 +136,13 @@ class ConversionChain:
 
     # -- the stages -------------------------------------------------------------------------------
     def analyze(self, x: np.ndarray, src: str, name: str = "input") -> Features:
-        """Features of ``(samples,)`` at the bundle's rate, with the source speaker's F0 range."""
+        """Features of ``(samples,)`` at the bundle's rate, with the source speaker's F0 range
+        (and the STFT phase when the vocoder uses the input's, ``input-phase``)."""
         cfg, s = self.feature_config, self.bundle.stats[src]
         feats = extract_features(x, cfg, (s.f0_floor, s.f0_ceil) if s.f0_ceil > 0 else None)
+        if "phase" in INPUT_STREAMS.get(self.vocoder_name, ()):
+            from vcgan.features.spectrogram import phase_spectrogram
+            feats["phase"] = phase_spectrogram(x, cfg)
         warn_if_outside(feats["f0"], s.f0_floor, s.f0_ceil, f"{name} (source speaker {src})")
         return feats
 
@@ -156,8 +160,10 @@ class ConversionChain:
             y = pf(y, tgt)
         return y
 
-    def convert_waveform(self, x: np.ndarray, src: str, tgt: str, name: str = "input") -> np.ndarray:
-        """``(samples,)`` at the bundle's rate -> converted ``(samples,)`` at the same rate."""
+    def convert_waveform(self, x: np.ndarray, src: str | None, tgt: str | None, name: str = "input") -> np.ndarray:
+        """``(samples,)`` at the bundle's rate -> converted ``(samples,)`` at the same rate
+        (speakers defaulted and checked by :meth:`resolve_pair`)."""
+        src, tgt = self.resolve_pair(src, tgt)
         return self.synthesize(self.convert_features(self.analyze(x, src, name), src, tgt), tgt)
 
     def convert_file(self, in_path: str | os.PathLike, out_path: str | os.PathLike,

@@ -24,14 +24,24 @@ def _window(config: FeatureConfig) -> torch.Tensor:
     return torch.hann_window(config.win_samples, dtype=torch.float64)
 
 
-def magnitude(x: np.ndarray, config: FeatureConfig) -> torch.Tensor:
-    """``(samples,)`` -> ``(n_fft // 2 + 1, frames)`` linear STFT magnitude (float64, centred frames)."""
-    spec = torch.stft(
+def stft(x: np.ndarray, config: FeatureConfig) -> torch.Tensor:
+    """``(samples,)`` -> ``(n_fft // 2 + 1, frames)`` complex STFT (float64, centred frames)."""
+    return torch.stft(
         torch.as_tensor(np.asarray(x, dtype=np.float64)),
         n_fft=config.n_fft, hop_length=config.hop_samples, win_length=config.win_samples,
         window=_window(config), center=True, pad_mode="reflect", return_complex=True,
     )
-    return spec.abs()
+
+
+def magnitude(x: np.ndarray, config: FeatureConfig) -> torch.Tensor:
+    """``(samples,)`` -> ``(n_fft // 2 + 1, frames)`` linear STFT magnitude (float64, centred frames)."""
+    return stft(x, config).abs()
+
+
+def phase_spectrogram(x: np.ndarray, config: FeatureConfig) -> np.ndarray:
+    """``(samples,)`` -> ``(frames, n_fft // 2 + 1)`` STFT phase in radians (float32), the frames
+    of :func:`log_magnitude_spectrogram`."""
+    return torch.angle(stft(x, config)).T.numpy().astype(np.float32)
 
 
 def mel_filterbank(config: FeatureConfig) -> torch.Tensor:

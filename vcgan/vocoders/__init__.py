@@ -1,7 +1,9 @@
 """Waveform synthesis from features, by name: the vocoder stage of the conversion chain.
 
 ``world`` needs ``f0``, ``mcep`` and ``cap``/``ap``; ``griffin-lim`` a log STFT magnitude
-``spec``; ``griffin-lim-mel`` a log mel spectrogram ``mel`` (extract with ``spectrogram: true``).
+``spec``; ``griffin-lim-mel`` a log mel spectrogram ``mel`` (extract with ``spectrogram: true``);
+``input-phase`` a ``spec`` and the input's STFT ``phase``, which the conversion chain analyses
+for it (:data:`INPUT_STREAMS`; a dump holds no phase), inverted by one inverse STFT.
 Neural vocoders will come as bundle components (``vcgan convert --vocoder BUNDLE``).
 
     >>> from vcgan.features import FeatureConfig
@@ -39,11 +41,28 @@ def _griffin_lim(stream: str) -> Callable[..., Vocoder]:
     return make
 
 
+def _input_phase(config: FeatureConfig, **_: object) -> Vocoder:
+    from vcgan.vocoders.griffin_lim import istft_with_phase
+
+    def vocode(feats: dict[str, np.ndarray]) -> np.ndarray:
+        missing = [k for k in ("spec", "phase") if k not in feats]
+        if missing:
+            raise KeyError(f"no {' or '.join(repr(k) for k in missing)} stream for the input-phase vocoder "
+                           "(it needs `spectrogram: true` and the input's phase: vcgan convert analyses it, "
+                           "a dump holds none)")
+        return istft_with_phase(feats["spec"], feats["phase"], config)
+    return vocode
+
+
+#: Streams a vocoder needs from the analysis of the input, beyond what converters convert.
+INPUT_STREAMS: dict[str, tuple[str, ...]] = {"input-phase": ("phase",)}
+
 #: name -> factory ``(feature config, **options) -> vocoder``.
 VOCODERS: dict[str, Callable[..., Vocoder]] = {
     "world": _world,
     "griffin-lim": _griffin_lim("spec"),
     "griffin-lim-mel": _griffin_lim("mel"),
+    "input-phase": _input_phase,
 }
 
 
@@ -55,4 +74,4 @@ def get_vocoder(name: str, config: FeatureConfig, **options: object) -> Vocoder:
     return VOCODERS[name](config, **options)
 
 
-__all__ = ["VOCODERS", "Vocoder", "get_vocoder", "world_vocode"]
+__all__ = ["INPUT_STREAMS", "VOCODERS", "Vocoder", "get_vocoder", "world_vocode"]

@@ -28,9 +28,28 @@ def griffin_lim(
         n_fft=config.n_fft, n_iter=n_iter, win_length=config.win_samples, hop_length=config.hop_samples,
         window_fn=torch.hann_window, power=1.0, momentum=momentum, rand_init=True,
     ).to(torch.float64)
-    torch.manual_seed(seed)
-    with torch.no_grad():
+    with torch.random.fork_rng(devices=[]), torch.no_grad():  # the seed must not touch the caller's RNG
+        torch.manual_seed(seed)
         return transform(mag).numpy()
+
+
+def istft_with_phase(log_magnitude: np.ndarray, phase: np.ndarray, config: FeatureConfig) -> np.ndarray:
+    """``(frames, n_fft // 2 + 1)`` natural-log STFT magnitude and a phase of the same shape
+    (radians; e.g. the input's, :func:`vcgan.features.spectrogram.phase_spectrogram`) ->
+    ``(samples,)`` waveform by one inverse STFT (overlap-add of the same Hann window).
+
+    Raises:
+        ValueError: the two differ in shape (a converter that changed the number of frames).
+    """
+    log_magnitude, phase = np.asarray(log_magnitude, dtype=np.float64), np.asarray(phase, dtype=np.float64)
+    if log_magnitude.shape != phase.shape:
+        raise ValueError(f"magnitude {log_magnitude.shape} and phase {phase.shape} differ in shape: the input's "
+                         "phase fits only a conversion that keeps every STFT frame")
+    mag = np.clip(np.exp(log_magnitude) - LOG_FLOOR, 0.0, None)
+    spec = torch.as_tensor((mag * np.exp(1j * phase)).T)
+    window = torch.hann_window(config.win_samples, dtype=torch.float64)
+    return torch.istft(spec, n_fft=config.n_fft, hop_length=config.hop_samples, win_length=config.win_samples,
+                       window=window, center=True).numpy()
 
 
 def mel_to_log_magnitude(log_mel: np.ndarray, config: FeatureConfig) -> np.ndarray:
