@@ -17,7 +17,9 @@ has been through Griffin-Lim. With ``--features`` the post-filters are also meas
 act: the front end's converted features of the evaluation set with and without the post-filter
 (``ConversionChain.convert_features``, no vocoder) against the target's natural features of the
 same stream (mel-cepstra c1 on; log STFT magnitudes per bin): GV ratio and mean |log GV
-difference| per dimension, and modulation-spectrum distance, all in dB.
+difference| per dimension, and modulation-spectrum distance, all in dB; for mel-cepstra also
+the GV / modulation-spectrum figure of ``vcgan report --plot-gv`` of these features, written to
+``exp/gan_pf_<src>_<tgt>/eval/gv_ms_mcep_features.png``.
 """
 
 from __future__ import annotations
@@ -58,14 +60,24 @@ def feature_scores(recipe: Path, src: str, tgt: str, stream: str) -> dict[str, d
     streams = ("f0", "mcep", "spec")
     first = 1 if stream == "mcep" else 0  # c0 is the level, not texture
     natural = np.concatenate([dump.load(u, streams)[stream][:, first:] for u in dump.utterances_of(tgt)])
-    out = {}
+    out, plotted = {}, {}
     for name, chain in ((f"dnn_{stream}", ConversionChain(fe)), (f"dnn_{stream}+ganpf", ConversionChain(fe, postfilters=[pf]))):
         conv = [chain.convert_features(dump.load(u, streams), src, tgt)[stream][:, first:] for u in dump.utterances_of(src)]
         gv_c, gv_n = np.mean([global_variance(c) for c in conv], axis=0), global_variance(natural)
         ms_c = np.mean([modulation_spectrum(c) for c in conv], axis=0)
+        ms_n = modulation_spectrum(natural)
+        dims = list(range(first, first + natural.shape[1]))
+        freqs = (np.arange(ms_n.shape[0]) * 1000.0 / dump.config.frame_period / (2 * (ms_n.shape[0] - 1))).tolist()
+        plotted[name] = {"gv": {"dims": dims, "ref": gv_n.tolist(), "conv": gv_c.tolist()},
+                         "ms": {"dims": dims, "freqs_hz": freqs, "ref": ms_n.tolist(), "conv": ms_c.tolist()}}
         out[name] = {"GV ratio (dB)": gv_ratio_db(gv_c, gv_n),
                      "|log GV - natural| (dB)": float(np.mean(np.abs(10 * np.log10(gv_c / gv_n)))),
-                     "MS distance (dB)": ms_distance_db(ms_c, modulation_spectrum(natural))}
+                     "MS distance (dB)": ms_distance_db(ms_c, ms_n)}
+    if stream == "mcep":  # the figure's axes are mel-cepstral
+        from vcgan.metrics.plot import plot_oversmoothing
+        path = recipe / "exp" / f"gan_pf_{src}_{tgt}" / "eval" / "gv_ms_mcep_features.png"
+        plot_oversmoothing(plotted, path)
+        print(f"wrote {path}")
     return out
 
 
