@@ -106,23 +106,53 @@ def read_wav(
     if declared is not None:
         warnings.warn(f"{path}: header declares {declared:.2f} s, file holds {len(x) / fs:.2f} s; truncated? "
                       "(using the part that is there)", AudioWarning, stacklevel=2)
+    return check_samples(x, fs, path, sample_rate, min_samples=min_samples, resample=resample, stacklevel=3)
+
+
+def check_samples(x: np.ndarray, fs: int, name: str | os.PathLike, sample_rate: int | None = None, *,
+                  min_samples: int = 1, resample: bool = True, stacklevel: int = 2) -> tuple[np.ndarray, int]:
+    """The checks and safe conversions of :func:`read_wav`, for samples already in memory.
+
+    Args:
+        x: ``(samples,)`` or ``(samples, channels)`` floats in [-1, 1].
+        fs: Their rate (Hz).
+        name: What to call them in messages (a file name, ``"input array"``).
+        sample_rate, min_samples, resample: As for :func:`read_wav`.
+
+    Returns:
+        ``(x, fs)``: mono ``(samples,)`` float64 at ``sample_rate`` (or ``fs``).
+
+    Raises:
+        AudioError: naming ``name``: no samples, NaN or inf, silent, too short, another rate
+            with ``resample=False``, a rate that is not a positive integer, more than 2 axes.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 1:
+        x = x[:, None]
+    if x.ndim != 2:
+        raise AudioError(name, f"expected (samples,) or (samples, channels) audio, got shape {x.shape}")
+    if not (isinstance(fs, (int, np.integer)) and fs > 0):
+        raise AudioError(name, f"sample rate must be a positive integer (Hz), got {fs!r}")
+    if x.shape[0] == 0:
+        raise AudioError(name, "contains no samples")
     if not np.all(np.isfinite(x)):
         n_bad = int(np.sum(~np.isfinite(x)))
-        raise AudioError(path, f"contains {n_bad} NaN or infinite samples")
+        raise AudioError(name, f"contains {n_bad} NaN or infinite samples")
     if x.shape[1] > 1:
-        warnings.warn(f"{path}: {x.shape[1]} channels, downmixed to mono by averaging", AudioWarning, stacklevel=2)
+        warnings.warn(f"{name}: {x.shape[1]} channels, downmixed to mono by averaging", AudioWarning,
+                      stacklevel=stacklevel)
     x = x.mean(axis=1)
     if np.max(np.abs(x)) < SILENCE_PEAK:
-        raise AudioError(path, f"silent (peak amplitude {np.max(np.abs(x)):.2e} < {SILENCE_PEAK:g})")
+        raise AudioError(name, f"silent (peak amplitude {np.max(np.abs(x)):.2e} < {SILENCE_PEAK:g})")
     if sample_rate is not None and fs != sample_rate:
         if not resample:
-            raise AudioError(path, f"sample rate is {fs} Hz, expected {sample_rate} Hz")
-        warnings.warn(f"{path}: resampled from {fs} Hz to {sample_rate} Hz", AudioWarning, stacklevel=2)
+            raise AudioError(name, f"sample rate is {fs} Hz, expected {sample_rate} Hz")
+        warnings.warn(f"{name}: resampled from {fs} Hz to {sample_rate} Hz", AudioWarning, stacklevel=stacklevel)
         x = resample_audio(x, fs, sample_rate)
         fs = sample_rate
     if len(x) < min_samples:
         raise AudioError(
-            path, f"too short: {len(x)} samples ({1000 * len(x) / fs:.1f} ms), need at least {min_samples}"
+            name, f"too short: {len(x)} samples ({1000 * len(x) / fs:.1f} ms), need at least {min_samples}"
         )
     return x, int(fs)
 
