@@ -386,8 +386,9 @@ vc_evaluate() {  # vc_evaluate: MCD & co. of no conversion, the baseline and the
         done
         echo "=== $src -> $tgt: no conversion vs statistical baseline vs $model_name"
         vcgan report none="$ev/none.json" baseline="$ev/baseline.json" "$model_name=$ev/model.json" \
-            | tee "$ev/report.txt"
-        echo "results: $ev/{none,baseline,model}.json, table: $ev/report.txt, plots: $ev/*.png"
+            --html "$ev/report" | tee "$ev/report.txt"
+        echo "results: $ev/{none,baseline,model}.json, table: $ev/report.txt, plots: $ev/*.png,"
+        echo "listening page: $ev/report/index.html"
     done
     # A model that converts several pairs: its pairs also as source x target matrices.
     local set
@@ -402,8 +403,9 @@ vc_evaluate() {  # vc_evaluate: MCD & co. of no conversion, the baseline and the
         done
         ev=$(vc_set_dir "$set")/eval
         echo "=== ${set//:/, }: source x target matrices, no conversion vs statistical baseline vs $model_name"
-        vcgan report --matrix --plot "$ev/matrix.png" --json "$ev/matrix.json" "${items[@]}" | tee "$ev/matrix.txt"
-        echo "matrices: $ev/matrix.txt, $ev/matrix.json, heatmaps: $ev/matrix.png"
+        vcgan report --matrix --plot "$ev/matrix.png" --json "$ev/matrix.json" --html "$ev/report" "${items[@]}" \
+            | tee "$ev/matrix.txt"
+        echo "matrices: $ev/matrix.txt, $ev/matrix.json, heatmaps: $ev/matrix.png; all pairs' pages: $ev/report/index.html"
     done
     if [ "${#partial[@]}" -gt 0 ]; then
         echo "warning: some utterances could not be scored; these results leave them out (their \"errors\" say why):" >&2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -116,6 +117,11 @@ def test_train_convert_synthesize_evaluate(recipe: Path) -> None:
     assert mean["baseline"]["f0_rmse_cents"] < 0.5 * mean["none"]["f0_rmse_cents"], mean
     report = (exp / "eval" / "report.txt").read_text().splitlines()
     assert report[0].split() == ["metric", "none", "baseline", "cyclegan_vc2"] and "MCD" in r.stdout
+    # The listening page: per eval utterance source, the three systems and the target.
+    page = (exp / "eval" / "report" / "index.html").read_text()
+    players = re.findall(r'<audio [^>]*src="([^"]+)"', page)
+    assert len(players) == 5 * len(eval_utts)
+    assert all((exp / "eval" / "report" / p).is_file() for p in players)
     for n, name in ((4, "train"), (5, "convert"), (6, "synthesis"), (7, "evaluate")):
         assert (recipe / "exp" / "stages" / f"{n}_{name}.done").is_file()
 

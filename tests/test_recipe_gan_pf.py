@@ -40,6 +40,8 @@ def test_recipe_end_to_end_with_tiny_configs(recipe: Path) -> None:
     assert report[0].split() == ["metric", *systems]
     for stream in ("mcep", "spec"):
         assert (out / "eval" / f"gv_ms_{stream}.png").stat().st_size > 10_000
+    page = (out / "eval" / "report" / "index.html").read_text()
+    assert page.count("<audio ") == (1 + len(systems) + 1) * n_eval and "gv_ms.png" in page
     # Run again: every stage is done and skipped.
     r = _run(recipe, *args)
     assert r.returncode == 0 and r.stdout.count("already done") == 8, r.stdout[-3000:]

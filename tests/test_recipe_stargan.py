@@ -4,6 +4,7 @@ from nothing to the source x target matrices, on a reduced corpus with the tiny 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -89,3 +90,8 @@ def test_recipe_trains_one_model_and_prints_matrices(workspace: Path, model: str
         assert matrices["means"]["mcd_db"][system]["n_pairs"] == len(pairs)
     assert (exp / "eval" / "matrix.png").stat().st_size > 0
     assert "source x target" in r.stdout and "MCD" in (exp / "eval" / "matrix.txt").read_text()
+    # The model's page: the heat maps and a working link to each pair's listening page.
+    page = (exp / "eval" / "report" / "index.html").read_text()
+    links = re.findall(r'<a href="([^"]+)">', page)
+    assert "img/matrices.png" in page and len(links) == len(pairs)
+    assert all((exp / "eval" / "report" / link).is_file() for link in links)

@@ -125,14 +125,15 @@ pf_evaluate() {  # MCD, F0, GV / modulation spectrum, DNSMOS per system; table; 
             reports+=("$name=$ev/$name.json")
         done < <(pf_systems "$src" "$tgt")
         echo "=== $src -> $tgt: front ends with and without their GAN post-filter"
-        vcgan report "${reports[@]}" | tee "$ev/report.txt"
+        vcgan report "${reports[@]}" --html "$ev/report" | tee "$ev/report.txt"
         if [[ "$metrics" == *gv* ]]; then
             for s in $streams; do
                 vcgan report "dnn_$s=$ev/dnn_$s.json" "dnn_${s}+ganpf=$ev/dnn_${s}+ganpf.json" \
                     --plot-gv "$ev/gv_ms_$s.png" > /dev/null
             done
         fi
-        echo "results: $ev/*.json, table: $ev/report.txt, GV and modulation spectrum: $ev/gv_ms_*.png"
+        echo "results: $ev/*.json, table: $ev/report.txt, GV and modulation spectrum: $ev/gv_ms_*.png,"
+        echo "listening page: $ev/report/index.html"
     done
     if [ "${#partial[@]}" -gt 0 ]; then
         echo "warning: some utterances could not be scored; see the 'failed' entries of: ${partial[*]}" >&2
