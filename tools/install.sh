@@ -4,8 +4,9 @@
 #   bash tools/install.sh            # idempotent: a second run only checks
 #
 # On a fresh Debian machine with Python 3.11 as root this installs the Debian packages
-# the demo corpus needs (espeak-ng, festival and voices, sox), creates tools/venv and
-# installs the project with its test extras from pyproject.toml at the exact versions of
+# the demo corpus needs (espeak-ng, festival and voices, sox) and the browser the listening
+# page is tested in (chromium, headless), creates tools/venv and
+# installs the project with its test and docs extras from pyproject.toml at the exact versions of
 # tools/constraints.txt, then checks that the installed stack works (tools/check_install.py)
 # and fails with a message when it does not.
 set -euo pipefail
@@ -14,7 +15,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv=${VCGAN_VENV:-$root/tools/venv}
 python=${PYTHON:-python3}
 
-debian_packages=(espeak-ng festival festvox-kallpc16k festvox-us-slt-hts sox)
+debian_packages=(espeak-ng festival festvox-kallpc16k festvox-us-slt-hts sox chromium)
 
 apt_install() {
     local missing=()
@@ -54,7 +55,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] \
     pip_install setuptools wheel numpy cython
     # --no-build-isolation lets pyworld/pysptk build against the numpy installed above.
     pip_install --no-build-isolation pyworld pysptk
-    pip_install -e "$root[test]"
+    pip_install -e "$root[test,docs]"
     pip_install --no-deps -r "$root/tools/requirements-nodeps.txt"
 fi
 # Installed is not working: check that every compiled part loads and runs (a torchaudio built

@@ -2,16 +2,16 @@
 
 A feature dict holds float32 arrays, one row per frame:
 
-========  ==========================  ==========================================
-key       shape                       content
-========  ==========================  ==========================================
-``f0``    ``(frames,)``               F0 in Hz, 0 in unvoiced frames
-``mcep``  ``(frames, n_mcep)``        mel-cepstrum of the WORLD envelope, c0 first
-``cap``   ``(frames, bands)``         band aperiodicity in dB (``ap_coding: true``)
-``ap``    ``(frames, fft//2+1)``      aperiodicity (``ap_coding: false``)
-``spec``  ``(stft_frames, n_fft//2+1)``  log STFT magnitude (``spectrogram: true``)
-``mel``   ``(stft_frames, n_mels)``   log mel magnitude (``spectrogram: true``)
-========  ==========================  ==========================================
+========  ==============================  ==========================================
+key       shape                           content
+========  ==============================  ==========================================
+``f0``    ``(frames,)``                   F0 in Hz, 0 in unvoiced frames
+``mcep``  ``(frames, n_mcep)``            mel-cepstrum of the WORLD envelope, c0 first
+``cap``   ``(frames, bands)``             band aperiodicity in dB (``ap_coding: true``)
+``ap``    ``(frames, fft//2+1)``          aperiodicity (``ap_coding: false``)
+``spec``  ``(stft_frames, n_fft//2+1)``   log STFT magnitude (``spectrogram: true``)
+``mel``   ``(stft_frames, n_mels)``       log mel magnitude (``spectrogram: true``)
+========  ==============================  ==========================================
 """
 
 from __future__ import annotations

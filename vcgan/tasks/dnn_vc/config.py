@@ -21,7 +21,9 @@ STREAMS = ("mcep", "spec")
 
 @dataclass
 class DNNVCConfig:
-    """Attributes:
+    """The settings of one DNN converter (a bundle component's config).
+
+    Attributes:
         stream: ``"mcep"`` or ``"spec"`` (:data:`STREAMS`): what the network converts; F0 always
             gets the log-F0 transform, and the other streams the statistical conversion
             (mean/variance) or none.

@@ -41,7 +41,9 @@ OBJECTIVES = ("lsgan", "nonsaturating", "hinge")
 
 @dataclass
 class GANPFConfig:
-    """Attributes:
+    """The settings of one GAN post-filter (a bundle component's config).
+
+    Attributes:
         stream: ``"mcep"`` or ``"spec"`` (:data:`STREAMS`).
         first_row, last_row: Rows ``[first_row, last_row)`` of the stream that are
             post-filtered (``last_row`` ``None``: to the end); the others pass unchanged.

@@ -23,7 +23,9 @@ from vcgan.train.gan import GANTask
 
 
 class GANPFTask(GANTask):
-    """Args:
+    """The generators and discriminators of every filtered band, their optimisers and schedules.
+
+    Args:
         cfg: The settings.
         edges: ``[(lo, hi), ...]`` rows of every band within the filtered rows.
         device, autocast_dtype: As for every GAN task.
