@@ -122,6 +122,10 @@ def test_train_convert_synthesize_evaluate(recipe: Path) -> None:
     players = re.findall(r'<audio [^>]*src="([^"]+)"', page)
     assert len(players) == 5 * len(eval_utts)
     assert all((exp / "eval" / "report" / p).is_file() for p in players)
+    from test_report_html import chromium, open_in_chromium
+    if chromium() is not None:  # tools/install.sh installs it; test_report_html says when it is missing
+        check, _ = open_in_chromium(exp / "eval" / "report" / "index.html")
+        assert check["audio_ok"] == check["audio"] == len(players) and check["images_ok"] == check["images"] > 0, check
     for n, name in ((4, "train"), (5, "convert"), (6, "synthesis"), (7, "evaluate")):
         assert (recipe / "exp" / "stages" / f"{n}_{name}.done").is_file()
 
