@@ -24,5 +24,4 @@ napoleon_use_ivar = True
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 autodoc_default_options = {"members": True, "undoc-members": False, "show-inheritance": False}
-# Nothing from the network at build time.
 html_theme_options = {"navigation_with_keys": True}
