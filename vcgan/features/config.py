@@ -110,6 +110,14 @@ class FeatureConfig:
             return int(self.mcep_dim)
         return default_mcep_dim(self.sample_rate)
 
+    def stream_dim(self, stream: str) -> int:
+        """Values per frame of feature stream ``stream``: ``n_mcep`` for ``mcep``,
+        ``n_fft // 2 + 1`` STFT bins for ``spec``, ``n_mels`` for ``mel``."""
+        dims = {"mcep": self.n_mcep, "spec": self.n_fft // 2 + 1, "mel": self.n_mels}
+        if stream not in dims:
+            raise ValueError(f"no fixed width for stream {stream!r}; known: {', '.join(dims)}")
+        return dims[stream]
+
     @property
     def alpha(self) -> float:
         if self.mcep_alpha is not None:

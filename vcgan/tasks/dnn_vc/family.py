@@ -18,9 +18,8 @@ from vcgan.train.validation import McepValidator
 
 
 def stream_dim(cfg: DNNVCConfig, feature_config) -> int:
-    """Rows the network maps, from the feature config (``n_mcep``, or ``n_fft // 2 + 1`` bins)."""
-    n = feature_config.n_mcep if cfg.stream == "mcep" else feature_config.n_fft // 2 + 1
-    return len(range(n)[network_rows(cfg)])
+    """Rows the network maps: those of :func:`network_rows` of the stream's width."""
+    return len(range(feature_config.stream_dim(cfg.stream))[network_rows(cfg)])
 
 
 class DNNVCFamily:

@@ -6,11 +6,6 @@ from vcgan.features.bands import Band, band_edges
 from vcgan.tasks.ganpf.config import GANPFConfig
 
 
-def stream_rows(cfg: GANPFConfig, feature_config) -> int:
-    """Rows of the stream in the features: ``n_mcep`` or ``n_fft // 2 + 1`` STFT bins."""
-    return feature_config.n_mcep if cfg.stream == "mcep" else feature_config.n_fft // 2 + 1
-
-
 def filtered_span(cfg: GANPFConfig, n_rows: int) -> tuple[int, int]:
     """``(first, last)``: rows ``[first, last)`` of an ``n_rows`` stream that are post-filtered."""
     last = n_rows if cfg.last_row is None else cfg.last_row

@@ -10,7 +10,7 @@ import torch
 from vcgan.bundle import Bundle, Component
 from vcgan.features.mcep import envelope_power_of
 from vcgan.tasks.base import TrainingContext, TrainingSetup
-from vcgan.tasks.ganpf.bands import bands_of, filtered_span, stream_rows
+from vcgan.tasks.ganpf.bands import bands_of, filtered_span
 from vcgan.tasks.ganpf.config import GANPFConfig
 from vcgan.tasks.ganpf.data import build_batches
 from vcgan.tasks.ganpf.postfilter import GANPostFilter
@@ -41,7 +41,7 @@ class GANPFFamily:
                              f"({'; '.join(differ)}); train the post-filter on the front end's features")
         src, tgt = context.speakers
         chain.resolve_pair(src, tgt)
-        n_rows = stream_rows(config, context.dump.config)
+        n_rows = context.dump.config.stream_dim(config.stream)
         first, last = filtered_span(config, n_rows)
         edges = bands_of(config, n_rows)
         task = GANPFTask(config, edges, context.device, context.autocast_dtype)
@@ -56,7 +56,7 @@ class GANPFFamily:
 
     def load(self, component: Component, bundle: Bundle, device: torch.device) -> GANPostFilter:
         cfg = GANPFConfig.from_dict(component.config, where=f"{bundle.path}: postfilter", key="config")
-        n_rows = stream_rows(cfg, bundle.feature_config)
+        n_rows = bundle.feature_config.stream_dim(cfg.stream)
         target = bundle.speakers[-1]
         power = envelope_power_of(bundle.feature_config) if cfg.stream == "mcep" and cfg.first_row > 0 else None
         return GANPostFilter(cfg, filtered_span(cfg, n_rows), n_rows, bands_of(cfg, n_rows), target,
