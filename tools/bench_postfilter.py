@@ -53,6 +53,7 @@ def feature_scores(recipe: Path, src: str, tgt: str, stream: str) -> dict[str, d
     """Feature-domain GV / MS of the front end of ``stream`` with and without its post-filter."""
     from vcgan.conversion.chain import ConversionChain
     from vcgan.data.dump import FeatureDump
+    from vcgan.metrics.evaluate import mean_modulation_spectra
     from vcgan.metrics.oversmoothing import global_variance, gv_ratio_db, modulation_spectrum, ms_distance_db
     fe = recipe / "exp" / f"dnn_vc_{stream}_{src}_{tgt}" / "bundle"
     pf = recipe / "exp" / f"ganpf_{stream}_{src}_{tgt}" / "bundle"
@@ -67,9 +68,8 @@ def feature_scores(recipe: Path, src: str, tgt: str, stream: str) -> dict[str, d
         ms_c = np.mean([modulation_spectrum(c) for c in conv], axis=0)
         ms_n = modulation_spectrum(natural)
         dims = list(range(first, first + natural.shape[1]))
-        freqs = (np.arange(ms_n.shape[0]) * 1000.0 / dump.config.frame_period / (2 * (ms_n.shape[0] - 1))).tolist()
         plotted[name] = {"gv": {"dims": dims, "ref": gv_n.tolist(), "conv": gv_c.tolist()},
-                         "ms": {"dims": dims, "freqs_hz": freqs, "ref": ms_n.tolist(), "conv": ms_c.tolist()}}
+                         "ms": mean_modulation_spectra([ms_n], [ms_c], dims, dump.config.frame_period)}
         out[name] = {"GV ratio (dB)": gv_ratio_db(gv_c, gv_n),
                      "|log GV - natural| (dB)": float(np.mean(np.abs(10 * np.log10(gv_c / gv_n)))),
                      "MS distance (dB)": ms_distance_db(ms_c, ms_n)}

@@ -31,7 +31,9 @@ from vcgan.features.config import FeatureConfig
 from vcgan.features.mcep import sp_to_mcep
 from vcgan.metrics.f0 import f0_scores
 from vcgan.metrics.mcd import envelope_power, normalized_power_db, speech_mask, sptk_mcep, utterance_mcd
-from vcgan.metrics.oversmoothing import MS_FFT, global_variance, gv_ratio_db, modulation_spectrum, ms_distance_db
+from vcgan.metrics.oversmoothing import (
+    MS_FFT, global_variance, gv_ratio_db, modulation_frequencies, modulation_spectrum, ms_distance_db,
+)
 from vcgan.metrics.presets import EvalSettings
 from vcgan.metrics.stats import mean_ci
 from vcgan.utils.parallel import caught, parallel_map
@@ -379,8 +381,7 @@ def mean_modulation_spectra(ms_ref: list[np.ndarray], ms_conv: list[np.ndarray],
     Values are rounded to 4 decimals: the JSON stays small and 1e-4 dB is far below any
     difference that matters.
     """
-    n_bins = n_fft // 2 + 1
-    freqs = np.arange(n_bins) * (1000.0 / frame_period) / n_fft
+    freqs = modulation_frequencies(frame_period, n_fft)
     return {
         "dims": list(dims),
         "frame_period_ms": float(frame_period),

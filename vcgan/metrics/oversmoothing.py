@@ -55,6 +55,12 @@ def modulation_spectrum(mc: np.ndarray, n_fft: int = MS_FFT) -> np.ndarray:
     return 10.0 * np.log10(np.maximum(power, 1e-20))
 
 
+def modulation_frequencies(frame_period: float, n_fft: int = MS_FFT) -> np.ndarray:
+    """``(n_fft // 2 + 1,)`` modulation frequency (Hz) of each row of :func:`modulation_spectrum`
+    for frames every ``frame_period`` ms: ``k * (1000 / frame_period) / n_fft``."""
+    return np.arange(n_fft // 2 + 1) * (1000.0 / frame_period) / n_fft
+
+
 def ms_distance_db(ms_conv: np.ndarray, ms_ref: np.ndarray) -> float:
     """RMS (dB) over all bins of the difference of two modulation spectra of equal shape."""
     ms_conv, ms_ref = np.asarray(ms_conv), np.asarray(ms_ref)
