@@ -107,6 +107,18 @@ def test_copied_audio_makes_a_folder_that_can_be_moved(evaluated, monkeypatch, t
         assert not src.startswith("..") and (moved / src).is_file(), src
 
 
+def test_an_unreadable_file_is_named_in_its_cell_and_the_rest_of_the_page_is_written(evaluated, tmp_path):
+    root, paths = evaluated
+    copy = tmp_path / "copy"
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns("report"))
+    (copy / "strong" / "u1.wav").write_bytes(b"RIFF not really a wav")
+    assert main(["report", f"mild={paths['mild']}", f"strong={paths['strong']}", "--html", str(tmp_path / "r"),
+                 "--base-dir", str(copy)]) == 0
+    page = (tmp_path / "r" / "index.html").read_text()
+    assert page.count("unreadable: not a readable audio file") == 1
+    assert len(_parse(tmp_path / "r" / "index.html").audio) == 2 * 4 - 1
+
+
 def test_bad_uses_are_named(evaluated, monkeypatch, tmp_path, capsys):
     root, paths = evaluated
     assert main(["report", str(paths["mild"]), "--copy-audio"]) == 2

@@ -18,6 +18,7 @@ source of positive duration and every image decoded, and writes what it found in
 from __future__ import annotations
 
 import html
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -25,6 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from vcgan.utils.io import atomic_write_text
+
+logger = logging.getLogger("vcgan.report")
 
 #: Scores where lower is better; the others (similarity, DNSMOS, F0 correlation) higher, and the
 #: GV ratio best nearest 0 (neither over-smoothed nor too varied).
@@ -155,6 +158,9 @@ def write_listening_page(results: dict[str, dict], out_dir: str | os.PathLike, *
         extra_images: Caption -> PNG to show as well (e.g. a source x target MCD matrix),
             copied beside the page.
 
+    An audio file that cannot be read gets its problem written in its cell (and logged)
+    instead of a player; the rest of the page is written.
+
     Raises:
         ValueError: no system, or systems without an utterance in common.
         FileNotFoundError: a directory the results name is missing.
@@ -183,8 +189,13 @@ def write_listening_page(results: dict[str, dict], out_dir: str | os.PathLike, *
     def cell(role: str, utt: str, wav: Path | None, scores: dict | None = None) -> str:
         if wav is None:
             return "<td>-</td>"
+        from vcgan.audio import AudioError
         img = out / "img" / role / f"{utt}.png"
-        _spectrogram_png(wav, img)
+        try:
+            _spectrogram_png(wav, img)
+        except AudioError as e:  # one bad file: said in its cell and the log, the page still written
+            logger.warning("listening page: %s", e)
+            return f'<td class="warning">unreadable: {html.escape(e.problem)}</td>'
         extra = ""
         if scores:
             shown = [f"{label} {_fmt(k, scores[k])}{(' ' + unit) if unit else ''}" for k, label, unit in UTTERANCE_SCORES
