@@ -20,6 +20,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "stats": ("vcgan.bin.stats", "per-speaker statistics (mel-cepstrum, spectrogram, log-F0) of a dump"),
     "train": ("vcgan.bin.train", "train a model from a YAML config (resumable)"),
     "convert": ("vcgan.bin.convert", "convert wav files with a trained model bundle"),
+    "postfilter": ("vcgan.bin.postfilter", "post-filter wav files with a waveform post-filter bundle (WaveCycleGAN)"),
     "synthesize": ("vcgan.bin.synthesize", "vocoder: waveforms from feature files (WORLD, Griffin-Lim)"),
     "evaluate": ("vcgan.bin.evaluate", "objective evaluation: MCD, F0 RMSE, V/UV, similarity, ..."),
     "report": ("vcgan.bin.report", "compare evaluation results side by side"),

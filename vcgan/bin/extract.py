@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from vcgan.audio import AudioError
-from vcgan.data.dump import CONFIG_FILE, FEATS_DIR, FEATS_SCP, write_features
+from vcgan.data.dump import CONFIG_FILE, FEATS_DIR, FEATS_SCP, WAV_SCP, write_features
 from vcgan.data.kaldi import DataDir, DataDirError, is_pipe_entry, read_data_dir, write_table
 from vcgan.features.config import FeatureConfig
 from vcgan.features.extract import extract_features, read_speech
@@ -133,6 +133,12 @@ def _check_some_files_exist(data: DataDir) -> None:
                        f"({Path.cwd()})")
 
 
+def _absolute_entry(entry: str) -> str:
+    """A wav.scp entry that still reads from another directory: file paths made absolute
+    (a data directory's are relative to where the recipe runs), pipe commands kept."""
+    return entry if is_pipe_entry(entry) else str(Path(entry).resolve())
+
+
 def extract_data_dir(
     data_dir: str, out_dir: str, cfg: FeatureConfig, n_workers: int = 1, overwrite: bool = False,
     f0_range_utts: int = 20, progress: bool = True,
@@ -186,6 +192,7 @@ def extract_data_dir(
     ok = {u: data.utt2spk[u] for u in done}
     write_table(out / FEATS_SCP, {u: f"{FEATS_DIR}/{u}.npz" for u in done})
     write_table(out / "utt2spk", ok)
+    write_table(out / WAV_SCP, {u: _absolute_entry(data.wav_scp[u]) for u in done})
     spk2utt: dict[str, list[str]] = {}
     for u in sorted(ok):
         spk2utt.setdefault(ok[u], []).append(u)

@@ -84,19 +84,22 @@ class ConversionChain:
                              "a post-filter bundle goes after a model: --postfilter")
         else:
             self.converter = load_component(self.bundle.converter, self.bundle, self.device)
-        filters = [(self.bundle, c) for c in self.bundle.postfilters]
+        self.postfilters = [load_component(c, self.bundle, self.device) for c in self.bundle.postfilters]
         for pf in postfilters:
             pf_bundle = load_bundle(pf)
-            self._check_compatible(pf_bundle)
             if not pf_bundle.postfilters:
                 raise ValueError(f"{pf_bundle.path or pf}: not a post-filter bundle (it holds "
                                  f"{', '.join(pf_bundle.roles()) or 'nothing'})")
-            filters += [(pf_bundle, c) for c in pf_bundle.postfilters]
-        self.postfilters = [load_component(c, b, self.device) for b, c in filters]
+            loaded = [load_component(c, pf_bundle, self.device) for c in pf_bundle.postfilters]
+            # A waveform post-filter sees only audio: it needs the rate, not the same analysis.
+            self._check_compatible(pf_bundle, rate_only=all(f.domain == "waveform" for f in loaded))
+            self.postfilters += loaded
         self.vocoder = self._vocoder(vocoder, dict(vocoder_options or {}))
 
-    def _check_compatible(self, other: Bundle) -> None:
+    def _check_compatible(self, other: Bundle, rate_only: bool = False) -> None:
         differ = analysis_differences(self.bundle.feature_config, other.feature_config)
+        if rate_only:
+            differ = [d for d in differ if d.startswith("sample_rate ")]
         if differ:
             raise ValueError(f"{other.path}: analysed differently from the model {self.bundle.path} "
                              f"({'; '.join(differ)}); a post-filter must be trained on the model's features")

@@ -7,6 +7,8 @@ Layout of a dump directory::
     feats/<utt-id>.npz     one utterance: arrays f0, mcep, cap|ap [, spec, mel] (see
                            vcgan.features.extract), float32, one row per frame
     utt2spk, spk2utt       Kaldi tables of the utterances in feats.scp
+    wav.scp                each utterance's audio as extracted (absolute paths, or the data
+                           directory's pipe entries): waveform-domain families read it
     f0_range.yaml          per-speaker F0 search range (Hz) found by the first pass
     f0_histogram.png       per-speaker F0 histograms with those ranges
     stats/<spk>.npz        per-speaker statistics (``vcgan stats``)
@@ -31,6 +33,7 @@ from vcgan.utils.npz import CorruptFileError, load_npz
 FEATS_DIR = "feats"
 FEATS_SCP = "feats.scp"
 CONFIG_FILE = "feature_config.yaml"
+WAV_SCP = "wav.scp"
 STATS_DIR = "stats"
 #: Streams every dump utterance has (see vcgan.features.extract).
 REQUIRED_STREAMS = ("f0", "mcep")
@@ -101,6 +104,7 @@ class FeatureDump:
         if missing:
             raise ValueError(f"{self.root}/utt2spk: no speaker for {len(missing)} utterance(s), e.g. {missing[:3]}")
         self.config = FeatureConfig.from_yaml(self.root / CONFIG_FILE)
+        self._wav_scp: dict[str, str] | None = None
 
     @property
     def utterances(self) -> list[str]:
@@ -167,6 +171,26 @@ class FeatureDump:
             why = f"; every file was bad, see {bad}" if bad.is_file() else ""
             raise DumpError(f"{self.root}: the dump has no utterances ({FEATS_SCP} is empty{why})",
                             "run `vcgan extract` on a data directory with usable audio")
+
+    def audio_entry(self, utt: str) -> str:
+        """The audio ``utt`` was extracted from: a path or a Kaldi pipe entry, as
+        :func:`vcgan.audio.read_wav` reads it.
+
+        Raises:
+            DumpError: the dump has no ``wav.scp`` (extracted by an older vcgan) or does not
+                list ``utt``.
+        """
+        if self._wav_scp is None:
+            scp = self.root / WAV_SCP
+            if not scp.is_file():
+                raise DumpError(f"{self.root}: no {WAV_SCP} (the audio of each utterance)",
+                                "run `vcgan extract` again: it writes wav.scp without redoing the features")
+            self._wav_scp = read_table(scp)
+        try:
+            return self._wav_scp[utt]
+        except KeyError:
+            raise DumpError(f"{self.root}/{WAV_SCP}: no entry for utterance {utt}",
+                            "run `vcgan extract` again") from None
 
     @property
     def stats_dir(self) -> Path:

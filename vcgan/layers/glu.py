@@ -46,17 +46,18 @@ class _GatedConvNd(nn.Module):
         padding: IntOrPair | None = None,
         norm: str = "instance",
         upscale_factor: int = 1,
+        dilation: int = 1,
     ):
         super().__init__()
         conv_cls = nn.Conv1d if self.dims == 1 else nn.Conv2d
         if padding is None:
             # "same"-style padding for odd kernels: the papers' figures give no padding, and
             # keeping frames/stride exact is what makes the generators fully convolutional.
-            padding = _half(kernel_size)
+            padding = _half(kernel_size) if dilation == 1 else dilation * (kernel_size // 2)
         # A bias followed by instance norm is cancelled by its mean subtraction (zero gradient).
         bias = norm == "none"
-        self.conv = conv_cls(in_channels, out_channels, kernel_size, stride, padding, bias=bias)
-        self.gate_conv = conv_cls(in_channels, out_channels, kernel_size, stride, padding, bias=bias)
+        self.conv = conv_cls(in_channels, out_channels, kernel_size, stride, padding, dilation, bias=bias)
+        self.gate_conv = conv_cls(in_channels, out_channels, kernel_size, stride, padding, dilation, bias=bias)
         r = int(upscale_factor)
         shuffled = out_channels // (r ** self.dims)
         if shuffled * r ** self.dims != out_channels:
@@ -87,6 +88,8 @@ class GatedConv1d(_GatedConvNd):
             ``kernel_size // 2``.
         norm: ``"instance"`` or ``"none"`` (see :func:`vcgan.layers.norm.make_norm`).
         upscale_factor: Pixel-shuffle factor ``r`` (1 = no upsampling).
+        dilation: As in :class:`torch.nn.Conv1d` (an integer kernel; padding then
+            ``dilation * (kernel_size // 2)``).
 
     Shapes:
         ``(batch, in_channels, frames)`` → ``(batch, out_channels // r, frames_out * r)``.

@@ -8,7 +8,9 @@ Architecture variants are config values, never copied classes::
 Names: ``"cyclegan_vc"`` (arXiv 1711.11293), ``"cyclegan_vc2"`` (arXiv 1904.04631),
 ``"stargan_vc"`` (arXiv 1806.02169; also a domain classifier, :func:`build_classifier`) and
 ``"stargan_vc2"`` (arXiv 1907.12279); ``"dnn_vc"`` (a frame-wise DNN converter, the GAN
-post-filter's front end) and ``"gan_postfilter"`` (Kaneko et al., ICASSP 2017). The StarGAN
+post-filter's front end), ``"gan_postfilter"`` (Kaneko et al., ICASSP 2017) and
+``"wavecyclegan"`` (waveform generators and discriminators of WaveCycleGAN and WaveCycleGAN2,
+arXiv 1809.10288 / 1904.02892; also the discriminator ``"wavecyclegan_log_mel"``). The StarGAN
 generators and discriminators take one-hot
 speaker codes ``(batch, n_speakers)``: ``g(x, src_code, tgt_code)``, ``d(y, src_code, tgt_code)``.
 """
@@ -55,6 +57,14 @@ from vcgan.models.stargan_vc2 import (
     StarGANVC2Generator,
     StarGANVC2GeneratorConfig,
 )
+from vcgan.models.wavecyclegan import (
+    LogMelDiscriminator,
+    LogMelDiscriminatorConfig,
+    WaveDiscriminator,
+    WaveDiscriminatorConfig,
+    WaveGenerator,
+    WaveGeneratorConfig,
+)
 from vcgan.utils.config import from_dict
 
 #: name -> (module class, config dataclass)
@@ -65,6 +75,7 @@ GENERATORS: dict[str, tuple[type[nn.Module], type]] = {
     "stargan_vc2": (StarGANVC2Generator, StarGANVC2GeneratorConfig),
     "dnn_vc": (FrameDNN, FrameDNNConfig),
     "gan_postfilter": (PostFilterGenerator, PostFilterGeneratorConfig),
+    "wavecyclegan": (WaveGenerator, WaveGeneratorConfig),
 }
 DISCRIMINATORS: dict[str, tuple[type[nn.Module], type]] = {
     "cyclegan_vc": (CycleGANVCDiscriminator, CycleGANVCDiscriminatorConfig),
@@ -72,6 +83,8 @@ DISCRIMINATORS: dict[str, tuple[type[nn.Module], type]] = {
     "stargan_vc": (StarGANVCDiscriminator, StarGANVCDiscriminatorConfig),
     "stargan_vc2": (StarGANVC2Discriminator, StarGANVC2DiscriminatorConfig),
     "gan_postfilter": (PostFilterDiscriminator, PostFilterDiscriminatorConfig),
+    "wavecyclegan": (WaveDiscriminator, WaveDiscriminatorConfig),
+    "wavecyclegan_log_mel": (LogMelDiscriminator, LogMelDiscriminatorConfig),
 }
 #: Domain classifiers (StarGAN-VC's C); same layout as the registries above.
 CLASSIFIERS: dict[str, tuple[type[nn.Module], type]] = {

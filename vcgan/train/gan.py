@@ -40,7 +40,7 @@ def check_training_ranges(cfg: Any, learning_rates: tuple[str, ...], weights: tu
     from vcgan.utils.config import ConfigError
 
     for name in ("batch_size", "crop_frames", "n_iterations"):
-        if getattr(cfg, name) < 1:
+        if hasattr(cfg, name) and getattr(cfg, name) < 1:  # a waveform family has no crop_frames
             raise ConfigError(f"{name} must be at least 1, got {getattr(cfg, name)}")
     if getattr(cfg, "identity_iterations", 0) < 0:  # families without an identity loss have none
         raise ConfigError(f"identity_iterations must be at least 0, got {cfg.identity_iterations}")
