@@ -232,6 +232,13 @@ def postfilter_waveform(generator: WaveGenerator, x: np.ndarray, chunk_samples: 
 
     Returns:
         ``(samples,)`` float32.
+
+    >>> from vcgan.models import build_generator
+    >>> g = build_generator("wavecyclegan", channels=4, dilations=[1, 2]).eval()
+    >>> x = np.random.default_rng(0).standard_normal(1000).astype(np.float32)
+    >>> y = postfilter_waveform(g, x, chunk_samples=300)
+    >>> y.shape, bool(np.array_equal(y, x))    # an untrained post-filter is the identity
+    ((1000,), True)
     """
     m = generator.sample_multiple
     step = -(-max(int(chunk_samples), 1) // m) * m
