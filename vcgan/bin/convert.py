@@ -144,34 +144,45 @@ def _convert_one(job: tuple[str, str, str, str, bool]) -> tuple[str, float | Non
     return in_path, seconds, error, warns
 
 
-def run(args: argparse.Namespace) -> int:
-    jobs = list_jobs(args.input, args.output, ".npz" if args.features_only else ".wav")
-    check_outputs(args.input, args.output, jobs, args.overwrite)
-    todo = [(i, o) for i, o in jobs if args.overwrite or not Path(o).is_file()]
+def outputs_to_do(jobs: list[tuple[str, str]], overwrite: bool, log: logging.Logger) -> list[tuple[str, str]]:
+    """The jobs whose output does not exist yet (all with ``overwrite``), saying how many are skipped."""
+    todo = [(i, o) for i, o in jobs if overwrite or not Path(o).is_file()]
     if len(todo) < len(jobs):
-        logger.info("%d of %d outputs exist already; skipping them (--overwrite to redo)", len(jobs) - len(todo), len(jobs))
-    # Load once here too: a bad bundle or speaker pair fails before any file is touched.
-    _init_worker(args.model, args.device, args.threads, args.baseline, args.postfilter, args.vocoder)
-    src, tgt = _converter.resolve_pair(args.src_spk, args.tgt_spk)
-    logger.info("converting %s -> %s with %s: %s", src, tgt, args.model, _converter.describe())
-    work = [(i, o, src, tgt, args.features_only) for i, o in todo]
+        log.info("%d of %d outputs exist already; skipping them (--overwrite to redo)", len(jobs) - len(todo), len(jobs))
+    return todo
+
+
+def process_files(fn, work: list, n_jobs: int, desc: str, initializer, initargs: tuple, log: logging.Logger,
+                  done: str) -> int:
+    """``fn(job) -> (input, seconds of audio, error, warnings)`` over ``work`` in ``n_jobs``
+    processes (``initializer(*initargs)`` in each; none with one, the caller loaded it); logs
+    the warnings, the files done (``done``: "converted", ...) with the real-time factor, and
+    the failures. Returns the exit code: 1 if any file failed."""
     t0 = time.perf_counter()
     failed, seconds = [], 0.0
-    for in_path, dur, error, warns in parallel_map(_convert_one, work, args.jobs, "convert",
-                                                   # loaded above for this process already
-                                                   initializer=_init_worker if args.jobs > 1 else None,
-                                                   initargs=(args.model, args.device, 1, args.baseline,
-                                                             args.postfilter, args.vocoder),
-                                                   progress=len(work) > 1):
+    for _, dur, error, warns in parallel_map(fn, work, n_jobs, desc, initializer=initializer if n_jobs > 1 else None,
+                                             initargs=initargs, progress=len(work) > 1):
         for w in warns:
-            logger.warning("%s", w)
+            log.warning("%s", w)
         if error:
             failed.append(error)
         else:
             seconds += dur
     elapsed = time.perf_counter() - t0
-    done = len(work) - len(failed)
-    if done:
-        logger.info("converted %d file(s), %.1f s of speech in %.1f s (real-time factor %.3f)",
-                    done, seconds, elapsed, elapsed / max(seconds, 1e-9))
-    return report_failures(logger, failed)
+    if len(work) > len(failed):
+        log.info("%s %d file(s), %.1f s of audio in %.1f s (real-time factor %.3f)",
+                 done, len(work) - len(failed), seconds, elapsed, elapsed / max(seconds, 1e-9))
+    return report_failures(log, failed)
+
+
+def run(args: argparse.Namespace) -> int:
+    jobs = list_jobs(args.input, args.output, ".npz" if args.features_only else ".wav")
+    check_outputs(args.input, args.output, jobs, args.overwrite)
+    todo = outputs_to_do(jobs, args.overwrite, logger)
+    # Load once here too: a bad bundle or speaker pair fails before any file is touched.
+    _init_worker(args.model, args.device, args.threads, args.baseline, args.postfilter, args.vocoder)
+    src, tgt = _converter.resolve_pair(args.src_spk, args.tgt_spk)
+    logger.info("converting %s -> %s with %s: %s", src, tgt, args.model, _converter.describe())
+    work = [(i, o, src, tgt, args.features_only) for i, o in todo]
+    return process_files(_convert_one, work, args.jobs, "convert", _init_worker,
+                         (args.model, args.device, 1, args.baseline, args.postfilter, args.vocoder), logger, "converted")

@@ -18,12 +18,10 @@ from __future__ import annotations
 
 import argparse
 import logging
-import time
-from pathlib import Path
 
-from vcgan.bin.convert import check_outputs, list_jobs
+from vcgan.bin.convert import check_outputs, list_jobs, outputs_to_do, process_files
 from vcgan.utils.argtypes import positive_int
-from vcgan.utils.parallel import caught, parallel_map, report_failures
+from vcgan.utils.parallel import caught
 
 logger = logging.getLogger("vcgan.postfilter")
 
@@ -94,23 +92,7 @@ def _one(job: tuple[str, str]) -> tuple[str, float | None, str | None, list[str]
 def run(args: argparse.Namespace) -> int:
     jobs = list_jobs(args.input, args.output)
     check_outputs(args.input, args.output, jobs, args.overwrite)
-    todo = [(i, o) for i, o in jobs if args.overwrite or not Path(o).is_file()]
-    if len(todo) < len(jobs):
-        logger.info("%d of %d outputs exist already; skipping them (--overwrite to redo)", len(jobs) - len(todo), len(jobs))
+    todo = outputs_to_do(jobs, args.overwrite, logger)
     _init_worker(args.model, args.device, args.threads)  # a bad bundle fails before any file
-    t0 = time.perf_counter()
-    failed, seconds = [], 0.0
-    for _, dur, error, warns in parallel_map(_one, todo, args.jobs, "postfilter",
-                                             initializer=_init_worker if args.jobs > 1 else None,
-                                             initargs=(args.model, args.device, 1), progress=len(todo) > 1):
-        for w in warns:
-            logger.warning("%s", w)
-        if error:
-            failed.append(error)
-        else:
-            seconds += dur
-    elapsed = time.perf_counter() - t0
-    if len(todo) > len(failed):
-        logger.info("post-filtered %d file(s), %.1f s of audio in %.1f s (real-time factor %.3f)",
-                    len(todo) - len(failed), seconds, elapsed, elapsed / max(seconds, 1e-9))
-    return report_failures(logger, failed)
+    return process_files(_one, todo, args.jobs, "postfilter", _init_worker, (args.model, args.device, 1), logger,
+                         "post-filtered")
