@@ -271,3 +271,22 @@ def test_dump_lists_each_utterances_audio(trained, tmp_path) -> None:
     (old / "wav.scp").unlink()
     with pytest.raises(DumpError, match="no wav.scp"):
         FeatureDump(old).audio_entry("low_1")
+
+
+def test_version_1_trains_and_postfilters_through_the_cli(dump3, tmp_path) -> None:
+    import yaml
+
+    from vcgan.bin.cli import main
+    from vcgan.bundle import Bundle
+    cfg = tmp_path / "wcg1.yaml"
+    cfg.write_text(yaml.safe_dump({"task": "wavecyclegan", "model": {**TINY_TASK, "version": 1},
+                                   "trainer": {"checkpoint_interval": 2, "log_interval": 2}}))
+    assert main(["train", "--config", str(cfg), "--train-dump", str(dump3["dump"]), "--speakers", "high",
+                 "--out", str(tmp_path / "exp"), "--no-progress"]) == 0
+    component = Bundle.load(tmp_path / "exp" / "bundle").postfilters[0]
+    assert component.config["version"] == 1 and component.config["generator"]["downsample_factors"] == [2, 2]
+    x, fs = sf.read(dump3["wav"])
+    sf.write(tmp_path / "in.wav", x[:12_345], fs)
+    assert main(["postfilter", "--model", str(tmp_path / "exp" / "bundle"), str(tmp_path / "in.wav"),
+                 str(tmp_path / "out.wav")]) == 0
+    assert sf.info(tmp_path / "out.wav").frames == 12_345
