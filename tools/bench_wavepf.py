@@ -54,7 +54,7 @@ def realtime_factor(exp: Path, rounds: int = 3) -> None:
     pf = WaveformPostFilters(str(exp / "bundle"))
     waves = [sf.read(w, dtype="float32")[0] for w in sorted((exp / "convert" / "resynthesis").glob("*.wav"))]
     seconds = sum(len(w) for w in waves) / pf.sample_rate
-    threads = (1, torch.get_num_threads())
+    threads = sorted({1, torch.get_num_threads()})
     times: dict[int, list[float]] = {t: [] for t in threads}
     for _ in range(rounds):
         for t in threads:
