@@ -6,7 +6,7 @@
 #   vc_stage 1 data_prep  local/data_prep.sh ...
 #   vc_stage 2 extract    vc_extract train dev eval
 #   vc_stage 3 stats      vc_stats train
-#   vc_later_stages                      (stages 4-7: train, convert, synthesis, evaluate)
+#   vc_later_stages                      (stages 4-8: train, convert, synthesis, evaluate, progress)
 #
 # Expects from run.sh: stage, stop_stage, nj, force, conf, and train_cmd (cmd.sh); for
 # stages 4-7 also train_conf, model_name, pairs ("src:tgt ..."), device, eval_set, metrics,
@@ -413,6 +413,29 @@ vc_evaluate() {  # vc_evaluate: MCD & co. of no conversion, the baseline and the
     fi
 }
 
+vc_progress() {  # vc_progress: quality against training time from each model's snapshots, per pair
+    # A model trained with trainer.snapshot_interval > 0 has a bundle of every N-th iteration in
+    # <expdir>/snapshots/; each converts the pair's eval set as stage 5-6 do (same post-filters
+    # and vocoder) and is scored as stage 7 scores the final model, whose none/baseline results
+    # are the plot's reference lines. Snapshots scored before are not redone.
+    vc_plan || return 1
+    local p src tgt dir ev b pf=()
+    for b in ${postfilters:-}; do pf+=(--postfilter "$b"); done
+    for p in "${VC_PAIRS[@]}"; do
+        src=${p%%:*} tgt=${p##*:} dir=$(vc_set_dir "${VC_SET_OF[$p]}") ev=$(vc_pair_dir "$src" "$tgt" eval)
+        if [ ! -d "$dir/snapshots" ]; then
+            echo "$dir: no snapshots (trainer.snapshot_interval is 0 in $train_conf): nothing to plot for $src -> $tgt"
+            continue
+        fi
+        echo "--- $src -> $tgt: every snapshot of $dir converted and scored"
+        vcgan progress --exp "$dir" --input "data/${eval_set}_$src/wav.scp" --ref "$ev/ref" --src "$ev/src" \
+            --src-spk "$src" --tgt-spk "$tgt" "${pf[@]}" --vocoder "${vocoder:-world}" --metrics "$metrics" \
+            --config dump/train/feature_config.yaml --reference none="$ev/none.json" baseline="$ev/baseline.json" \
+            --out "$ev/progress" -j "$nj" $(vc_threads)
+        echo "quality against training time: $ev/progress/progress.png (table: $ev/progress/progress.txt)"
+    done
+}
+
 vc_settings() {  # vc_settings <stage>: the options stage 4, 5, 6 or 7 depends on, one line
     # The stage functions read these options from run.sh; passing them (with checksums of the
     # files they name) puts them in the stage's signature, so changing one re-runs that stage
@@ -436,7 +459,7 @@ vc_settings() {  # vc_settings <stage>: the options stage 4, 5, 6 or 7 depends o
     echo "$s"
 }
 
-vc_later_stages() {  # vc_later_stages: stages 4-7 of a voice-conversion recipe
+vc_later_stages() {  # vc_later_stages: stages 4-8 of a voice-conversion recipe
     # A bad pair or set, or a pair no set contains, stops the recipe before any work (a
     # typo must not cost a training run); so does a missing post-filter when stage 5 runs.
     vc_plan || exit 1
@@ -450,6 +473,7 @@ vc_later_stages() {  # vc_later_stages: stages 4-7 of a voice-conversion recipe
     vc_stage 6 synthesis  vc_synthesis "$settings"
     settings=$(vc_settings 7)
     vc_stage 7 evaluate   vc_evaluate "$settings"
+    vc_stage 8 progress   vc_progress "$settings"
 }
 
 vc_fail() {  # vc_fail <message>: a stage that cannot run in this version

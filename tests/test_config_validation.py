@@ -138,6 +138,7 @@ def test_unknown_or_missing_family_is_named(tmp_path):
     ("model: {model: cyclegan_v}", "model.model: unknown model 'cyclegan_v'"),
     ("trainer: {checkpoint_interval: 0}", "trainer.checkpoint_interval must be at least 1, got 0"),
     ("trainer: {log_interval: -5}", "trainer.log_interval must be at least 1, got -5"),
+    ("trainer: {snapshot_interval: -1}", "trainer.snapshot_interval must be at least 0 (0: no snapshots), got -1"),
 ])
 def test_wasteful_values_refused_at_load(tmp_path, text, message):
     path = _training_yaml(tmp_path, f"task: cyclegan\n{text}\n")

@@ -126,8 +126,17 @@ def test_train_convert_synthesize_evaluate(recipe: Path) -> None:
     if chromium() is not None:  # tools/install.sh installs it; test_report_html says when it is missing
         check, _ = open_in_chromium(exp / "eval" / "report" / "index.html")
         assert check["audio_ok"] == check["audio"] == len(players) and check["images_ok"] == check["images"] > 0, check
-    for n, name in ((4, "train"), (5, "convert"), (6, "synthesis"), (7, "evaluate")):
+    for n, name in ((4, "train"), (5, "convert"), (6, "synthesis"), (7, "evaluate"), (8, "progress")):
         assert (recipe / "exp" / "stages" / f"{n}_{name}.done").is_file()
+    # Stage 8: both snapshots converted and scored as stage 7 scores the model; the last one
+    # is the final model, so its scores are stage 7's (there through features and synthesis).
+    progress = json.loads((exp / "eval" / "progress" / "progress.json").read_text())
+    assert [s["iteration"] for s in progress["snapshots"]] == [10, 20]
+    assert set(progress["references"]) == {"none", "baseline"}
+    last = progress["snapshots"][-1]["summary"]
+    for key in ("mcd_db", "f0_rmse_cents", "sim_target", "dnsmos_ovrl"):
+        assert last[key]["mean"] == pytest.approx(mean["model"][key], abs=0.02), key
+    assert (exp / "eval" / "progress" / "progress.png").stat().st_size > 10_000
 
     # A new bundle (here: exported from the first checkpoint) is what stages 5-6 use when
     # re-run: no converted file of the previous model survives.

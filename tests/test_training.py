@@ -413,3 +413,85 @@ def test_validation_warns_when_a_direction_jumps_far_above_its_best(tmp_path, ca
     from PIL import Image
     with Image.open(tmp_path / "validation_curve.png") as image:
         assert image.format == "PNG" and image.size[0] > 300
+
+
+def test_snapshots_are_bundles_of_their_iteration_and_progress_scores_each_once(dumps, trained, tmp_path, capsys):
+    """trainer.snapshot_interval writes a bundle of iterations 3 and 6 with the training time up
+    to each; `vcgan progress` converts and scores each, does not redo a snapshot it scored,
+    and scores one again when its bundle changed."""
+    import json
+    import shutil
+
+    from vcgan.train.run import list_snapshots
+    config = tmp_path / "snap.yaml"
+    config.write_text(yaml.safe_dump({**TINY, "trainer": {**TINY["trainer"], "snapshot_interval": 3}}))
+    out = tmp_path / "run"
+
+    def train(*extra):
+        return main(["train", "--config", str(config), "--train-dump", str(dumps["train"]), "--speakers", "low",
+                     "high", "--out", str(out), "--device", "cpu", "--no-progress", *extra])
+    assert train() == 0
+    snaps = list_snapshots(out)
+    assert [it for it, _, _ in snaps] == [3, 6] and 0 < snaps[0][1] < snaps[1][1]
+    final = Bundle.load(out / "bundle")
+    for it, _, path in snaps:
+        snap = Bundle.load(path)
+        assert snap.iteration == it and snap.speakers == final.speakers
+        # The same weights as that iteration's checkpoint (6: also the final bundle's).
+        state = load_checkpoint(out / "checkpoints" / f"checkpoint-{it:08d}.pt")
+        for d in ("a2b", "b2a"):
+            for k, v in snap.converter.weights[d].items():
+                torch.testing.assert_close(v, state["task"]["modules"][f"generator_{d}"][k], rtol=0, atol=0)
+    # Without the training record a snapshot is one cut short: not listed.
+    (snaps[1][2].parent / "training.yaml").rename(tmp_path / "kept.yaml")
+    assert [it for it, _, _ in list_snapshots(out)] == [3]
+    (tmp_path / "kept.yaml").rename(snaps[1][2].parent / "training.yaml")
+
+    ref, src = tmp_path / "ref", tmp_path / "src"
+    ref.mkdir(), src.mkdir()
+    for part in ("0", "1"):  # references named as the outputs: <source utterance>.wav
+        (ref / f"low_{part}.wav").symlink_to(dumps["wavs"][f"high_{part}"])
+        (src / f"low_{part}.wav").symlink_to(dumps["wavs"][f"low_{part}"])
+        (tmp_path / "in").mkdir(exist_ok=True)
+        (tmp_path / "in" / f"low_{part}.wav").symlink_to(dumps["wavs"][f"low_{part}"])
+    prog = tmp_path / "progress"
+    assert main(["evaluate", "--ref", str(ref), "--conv", str(src), "--metrics", "mcd",
+                 "--json", str(tmp_path / "none.json")]) == 0
+    args = ["progress", "--exp", str(out), "--input", str(tmp_path / "in"), "--ref", str(ref), "--src", str(src),
+            "--src-spk", "low", "--tgt-spk", "high", "--metrics", "mcd,f0", "--reference",
+            f"none={tmp_path / 'none.json'}", "--out", str(prog)]
+    capsys.readouterr()
+    assert main(args) == 0
+    table = capsys.readouterr().out
+    rows = json.loads((prog / "progress.json").read_text())
+    assert [r["iteration"] for r in rows["snapshots"]] == [3, 6] and set(rows["references"]) == {"none"}
+    lines = table.splitlines()
+    assert "MCD (dB)" in lines[0] and "F0 RMSE (cents)" in lines[0]
+    assert [line.split()[0] for line in lines[1:]] == ["none", "snapshot", "snapshot"]
+    assert [line.split()[1] for line in lines[2:]] == ["3", "6"]
+    for r in rows["snapshots"]:
+        scored = json.loads((prog / f"iteration-{r['iteration']:08d}.json").read_text())
+        assert len(scored["results"]["utterances"]) == 2 and np.isfinite(r["summary"]["mcd_db"]["mean"])
+        assert scored["results"]["summary"] == r["summary"]
+    # Iteration 6's snapshot is the final model: its score is the final bundle's.
+    assert main(["convert", "--model", str(out / "bundle"), "--src-spk", "low", "--tgt-spk", "high",
+                 str(tmp_path / "in"), str(tmp_path / "final")]) == 0
+    assert main(["evaluate", "--ref", str(ref), "--conv", str(tmp_path / "final"), "--metrics", "mcd",
+                 "--json", str(tmp_path / "final.json")]) == 0
+    assert json.loads((tmp_path / "final.json").read_text())["summary"]["mcd_db"]["mean"] == pytest.approx(
+        rows["snapshots"][1]["summary"]["mcd_db"]["mean"], abs=1e-6)
+    from PIL import Image
+    with Image.open(prog / "progress.png") as image:
+        assert image.format == "PNG" and image.size[1] > 300
+
+    # Again: nothing converted or scored anew.
+    stamps = {p: p.stat().st_mtime_ns for p in prog.rglob("iteration-*") if p.is_file()}
+    assert main(args) == 0
+    assert stamps == {p: p.stat().st_mtime_ns for p in prog.rglob("iteration-*") if p.is_file()}
+    # A run trained again from scratch with another seed: its snapshots are converted again.
+    shutil.rmtree(out)
+    assert train("--seed", "7") == 0
+    assert main(args) == 0
+    again = json.loads((prog / "progress.json").read_text())["snapshots"]
+    assert all(stamps[p] != p.stat().st_mtime_ns for p in stamps if p.suffix in (".json", ".wav"))
+    assert [r["summary"]["mcd_db"]["mean"] for r in again] != [r["summary"]["mcd_db"]["mean"] for r in rows["snapshots"]]

@@ -24,6 +24,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "synthesize": ("vcgan.bin.synthesize", "vocoder: waveforms from feature files (WORLD, Griffin-Lim)"),
     "evaluate": ("vcgan.bin.evaluate", "objective evaluation: MCD, F0 RMSE, V/UV, similarity, ..."),
     "report": ("vcgan.bin.report", "compare evaluation results side by side"),
+    "progress": ("vcgan.bin.progress", "quality against training time: convert and score a run's snapshots"),
 }
 
 

@@ -174,8 +174,15 @@ def train_model(cfg: TrainingConfig, train_dump: str | os.PathLike, out: str | o
             setup.task.distribute(functools.partial(distributed.wrap_for_data_parallel, device=torch_device),
                                   distributed.rank_seed(model_cfg.seed, group.rank))
             batches = distributed.ShardedBatches(batches, group)
+        def snapshot(iteration: int, train_seconds: float) -> None:
+            path = _bundle(family.role, setup.export(), speakers, dump, stats, iteration).save(
+                snapshot_path(out, iteration) / "bundle")
+            save_yaml(snapshot_path(out, iteration) / SNAPSHOT_RECORD,
+                      {"iteration": iteration, "train_seconds": round(train_seconds, 3)})
+            logger.info("iteration %d: snapshot %s", iteration, path)
+
         trainer = Trainer(setup.task, batches, out, cfg.trainer, model_cfg.n_iterations,
-                          validate=setup.validate, progress=progress, group=group)
+                          validate=setup.validate, progress=progress, group=group, snapshot=snapshot)
         if resume:
             trainer.resume()
         trainer.run()
@@ -188,6 +195,28 @@ def train_model(cfg: TrainingConfig, train_dump: str | os.PathLike, out: str | o
         logging.getLogger("vcgan").removeHandler(handler)
         handler.close()
         distributed.stop(group)
+
+
+#: What ``<out>/snapshots/iteration-<N>/`` holds beside ``bundle/``: its iteration and the
+#: wall time of the training steps up to it (s, over resumptions), written after the bundle.
+SNAPSHOT_RECORD = "training.yaml"
+
+
+def snapshot_path(out: str | os.PathLike, iteration: int) -> Path:
+    """Directory of the snapshot of iteration ``iteration`` of the run in ``out``."""
+    return Path(out) / "snapshots" / f"iteration-{iteration:08d}"
+
+
+def list_snapshots(out: str | os.PathLike) -> list[tuple[int, float, Path]]:
+    """``(iteration, train_seconds, bundle)`` of every complete snapshot of the run in ``out``,
+    in iteration order (one whose record is missing was cut short and is left out)."""
+    found = []
+    for d in sorted((Path(out) / "snapshots").glob("iteration-*")):
+        record = d / SNAPSHOT_RECORD
+        if record.is_file() and (d / "bundle").is_dir():
+            r = load_yaml(record)
+            found.append((int(r["iteration"]), float(r["train_seconds"]), d / "bundle"))
+    return sorted(found)
 
 
 def with_defaults(record: dict) -> dict:

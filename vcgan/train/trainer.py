@@ -66,6 +66,10 @@ class TrainerConfig:
     :mod:`vcgan.train.precision`); ``vcgan train --precision`` overrides it."""
     compile: bool = False
     """``torch.compile`` the networks (``vcgan train --compile``): minutes of compiling first."""
+    snapshot_interval: int = 0
+    """Every this many iterations (0: never) also write a bundle of the model as it is then,
+    with its training time, to ``<out>/snapshots/iteration-<N>/`` (never pruned): ``vcgan
+    progress`` converts and scores each, to show quality against training time."""
 
     def __post_init__(self) -> None:
         for name in ("checkpoint_interval", "keep_checkpoints", "log_interval", "validation_interval"):
@@ -77,6 +81,8 @@ class TrainerConfig:
             raise ConfigError(f"validation_jump_db must be positive, got {self.validation_jump_db}")
         if self.validation_utterances < 0:
             raise ConfigError(f"validation_utterances must be at least 0, got {self.validation_utterances}")
+        if self.snapshot_interval < 0:
+            raise ConfigError(f"snapshot_interval must be at least 0 (0: no snapshots), got {self.snapshot_interval}")
 
 
 def validation_jumps(best: dict[str, float], logs: dict[str, float], margin_db: float) -> list[str]:
@@ -125,6 +131,9 @@ class Trainer:
         progress: Show a progress bar.
         validate: Optional ``(task, iteration) -> dict[str, float]`` run every
             ``validation_interval`` iterations (e.g. converting dev utterances and measuring MCD).
+        snapshot: Optional ``(iteration, train_seconds)`` callback run every
+            ``snapshot_interval`` iterations, before that iteration's checkpoint (so a run
+            resumed from a checkpoint has every snapshot before it), e.g. writing a bundle.
         group: This process's place in a data-parallel run (:mod:`vcgan.train.distributed`):
             only rank 0 validates and writes; every rank's random state goes into each
             checkpoint, and every rank stops at the same iteration when one is interrupted.
@@ -132,9 +141,11 @@ class Trainer:
 
     def __init__(self, task: Task, data: BatchSource, out_dir: str | os.PathLike, config: TrainerConfig,
                  n_iterations: int, validate: Callable[[Task, int], dict[str, float]] | None = None,
-                 progress: bool = True, group: distributed.ProcessGroup = distributed.SINGLE):
+                 progress: bool = True, group: distributed.ProcessGroup = distributed.SINGLE,
+                 snapshot: Callable[[int, float], None] | None = None):
         self.task, self.data, self.config, self.group = task, data, config, group
         self.validate = validate if group.is_main else None
+        self.snapshot = snapshot if group.is_main and config.snapshot_interval > 0 else None
         self.n_iterations, self.progress = n_iterations, progress
         self.out_dir = Path(out_dir)
         self.checkpoint_dir = self.out_dir / "checkpoints"
@@ -259,6 +270,8 @@ class Trainer:
                     self.validation_history.append({"iteration": self.iteration, "seconds": self.train_seconds,
                                                     **vlogs})
                     plot_validation_curve(self.out_dir / "validation_curve.png", self.validation_history)
+                if self.snapshot and self.iteration % cfg.snapshot_interval == 0:
+                    self.snapshot(self.iteration, self.train_seconds)
                 if self.iteration % cfg.checkpoint_interval == 0 or self.iteration == self.n_iterations:
                     self.save()
                 if distributed.any_rank(stop.requested, self.group):

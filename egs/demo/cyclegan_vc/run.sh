@@ -3,8 +3,8 @@
 # Run from this directory:  ./run.sh [--stage N] [--stop_stage N] [--nj N] ...  (--help)
 set -euo pipefail
 
-stage=0                  # first stage: 0 corpus build, 1 data prep, 2 features, 3 stats, 4 training, 5 conversion, 6 synthesis, 7 evaluation
-stop_stage=7             # last stage to run
+stage=0                  # first stage: 0 corpus build, 1 data prep, 2 features, 3 stats, 4 training, 5 conversion, 6 synthesis, 7 evaluation, 8 quality against training time (snapshots)
+stop_stage=8             # last stage to run
 nj=2                     # parallel processes (corpus synthesis, feature extraction)
 force=false              # true: redo stages already marked done in exp/stages/
 conf=conf/feature.yaml   # feature configuration (YAML; rates in Hz, frame period in ms)
