@@ -80,10 +80,23 @@ def plot_progress(path: str | Path, rows: list[dict], references: dict[str, dict
         label, higher_better = PROGRESS_METRICS[key]
         means, cis = zip(*(_mean_ci(r["summary"], key) for r in rows)) if rows else ((), ())
         ax.errorbar(minutes, means, yerr=cis, marker="o", capsize=3, label="model")
+        finite = [m for m in means if math.isfinite(m)]
+        lo, hi = (min(finite), max(finite)) if finite else (math.nan, math.nan)
+        span = max(hi - lo, 0.05 * abs(hi), 1e-6)
+        off_scale = []
         for (name, summary), style in zip(references.items(), ("--", ":", "-.", (0, (1, 3)))):
             mean, _ = _mean_ci(summary, key)
-            if math.isfinite(mean):
+            if not math.isfinite(mean):
+                continue
+            # A reference far off the model's range (no conversion's F0 error: ~1000 cents)
+            # would flatten the model's curve: named in the panel instead of drawn.
+            if finite and not lo - 4 * span <= mean <= hi + 4 * span:
+                off_scale.append(f"{name}: {mean:.3g}")
+            else:
                 ax.axhline(mean, linestyle=style, color="gray", label=name)
+        if off_scale:
+            ax.text(0.99, 0.95, "off scale: " + ", ".join(off_scale), transform=ax.transAxes,
+                    ha="right", va="top", fontsize="x-small", color="gray")
         ax.set_ylabel(label + (" ↑" if higher_better else " ↓"), fontsize="small")
         ax.grid(alpha=0.3)
     axes[0, 0].legend(fontsize="small", loc="best")
