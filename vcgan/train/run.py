@@ -174,6 +174,7 @@ def train_model(cfg: TrainingConfig, train_dump: str | os.PathLike, out: str | o
             setup.task.distribute(functools.partial(distributed.wrap_for_data_parallel, device=torch_device),
                                   distributed.rank_seed(model_cfg.seed, group.rank))
             batches = distributed.ShardedBatches(batches, group)
+
         def snapshot(iteration: int, train_seconds: float) -> None:
             path = _bundle(family.role, setup.export(), speakers, dump, stats, iteration).save(
                 snapshot_path(out, iteration) / "bundle")
