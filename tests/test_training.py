@@ -460,6 +460,9 @@ def test_snapshots_are_bundles_of_their_iteration_and_progress_scores_each_once(
     args = ["progress", "--exp", str(out), "--input", str(tmp_path / "in"), "--ref", str(ref), "--src", str(src),
             "--src-spk", "low", "--tgt-spk", "high", "--metrics", "mcd,f0", "--reference",
             f"none={tmp_path / 'none.json'}", "--out", str(prog)]
+    with pytest.raises(SystemExit):  # an unknown metric is refused before any conversion
+        main([*args, "--metrics", "mcd,bogus"])
+    assert not prog.exists()
     capsys.readouterr()
     assert main(args) == 0
     table = capsys.readouterr().out

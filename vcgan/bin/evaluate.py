@@ -39,7 +39,8 @@ from vcgan.metrics.presets import F0_METHODS, MCEP_SOURCES, PRESETS
 logger = logging.getLogger("vcgan.evaluate")
 
 
-def _metrics(text: str) -> tuple[str, ...]:
+def metric_list(text: str) -> tuple[str, ...]:
+    """``--metrics``: comma-separated names of :data:`vcgan.metrics.evaluate.ALL_METRICS`, checked."""
     from vcgan.metrics.evaluate import ALL_METRICS
 
     names = tuple(m.strip() for m in text.split(",") if m.strip())
@@ -53,7 +54,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ref", required=True, metavar="REF_DIR", help="reference (target speaker) speech")
     p.add_argument("--conv", required=True, metavar="CONV_DIR", help="converted speech, same file names")
     p.add_argument("--src", metavar="SRC_DIR", help="source speech, same file names (for similarity and the plot)")
-    p.add_argument("--metrics", type=_metrics, default=("mcd", "f0", "gv"),
+    p.add_argument("--metrics", type=metric_list, default=("mcd", "f0", "gv"),
                    help="comma-separated subset of mcd,f0,sim,mos,gv (default mcd,f0,gv)")
     p.add_argument("--json", metavar="OUT_JSON", help="write per-utterance scores, summary and settings here")
     p.add_argument("--plot", metavar="OUT_PNG", help="plot per-utterance MCD and spectrograms of one utterance")

@@ -28,6 +28,7 @@ import logging
 import shutil
 from pathlib import Path
 
+from vcgan.bin.evaluate import metric_list
 from vcgan.utils.argtypes import positive_int
 
 logger = logging.getLogger("vcgan.progress")
@@ -40,7 +41,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--src", metavar="SRC_DIR", help="source speech named as the outputs (for similarity to the source)")
     p.add_argument("--src-spk", default=None, help="source speaker (default: the bundle's first)")
     p.add_argument("--tgt-spk", default=None, help="target speaker (default: the bundle's first other than the source)")
-    p.add_argument("--metrics", default="mcd,f0,gv,sim,mos", help="vcgan evaluate --metrics (default mcd,f0,gv,sim,mos)")
+    p.add_argument("--metrics", type=metric_list, default=("mcd", "f0", "gv", "sim", "mos"),
+                   help="vcgan evaluate --metrics (default mcd,f0,gv,sim,mos)")
     p.add_argument("--config", metavar="FEATURE_YAML", help="feature config for the vcgan MCD preset (as vcgan evaluate)")
     p.add_argument("--reference", nargs="*", default=[], metavar="NAME=JSON",
                    help="vcgan evaluate results drawn as horizontal lines (e.g. none=... baseline=...)")
@@ -78,7 +80,7 @@ def _score_snapshot(args: argparse.Namespace, iteration: int, seconds: float, bu
     from vcgan.metrics.evaluate import write_json
     record, wav_dir = out / f"iteration-{iteration:08d}.json", out / f"iteration-{iteration:08d}" / "wav"
     checksum = _bundle_checksum(bundle)
-    metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
+    metrics = list(args.metrics)
     if record.is_file():
         done = json.loads(record.read_text())
         if done.get("bundle_sha256") != checksum:

@@ -23,7 +23,7 @@ PROGRESS_METRICS: dict[str, tuple[str, bool]] = {
 }
 
 
-def shown_metrics(rows: list[dict], references: dict[str, dict]) -> list[str]:
+def shown_metrics(rows: list[dict]) -> list[str]:
     """The keys of :data:`PROGRESS_METRICS` that some snapshot's summary holds."""
     return [k for k in PROGRESS_METRICS if any(k in r["summary"] for r in rows)]
 
@@ -44,7 +44,7 @@ def format_progress(rows: list[dict], references: dict[str, dict]) -> str:
     baseline                           9.600 +- 0.200
     snapshot          1000       5.5   9.100 +- 0.400
     """
-    keys = shown_metrics(rows, references)
+    keys = shown_metrics(rows)
     head = f"{'system':<12} {'iteration':>9} {'train min':>9}" + "".join(
         f" {PROGRESS_METRICS[k][0]:>30}" for k in keys)
     lines = [head]
@@ -65,13 +65,14 @@ def format_progress(rows: list[dict], references: dict[str, dict]) -> str:
 
 def plot_progress(path: str | Path, rows: list[dict], references: dict[str, dict], title: str = "") -> None:
     """One panel per metric: each snapshot's mean with its 95 % CI against training minutes
-    (iterations on a second axis), the references as horizontal lines; a PNG, written atomically."""
+    (each point of the last panel labelled with its iteration), the references as horizontal
+    lines (named in the panel instead when far off the model's range); a PNG, written atomically."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     from vcgan.utils.io import atomic_path
-    keys = shown_metrics(rows, references)
+    keys = shown_metrics(rows)
     if not keys:
         raise ValueError("no metric to plot: the snapshots' results hold none of " + ", ".join(PROGRESS_METRICS))
     fig, axes = plt.subplots(len(keys), 1, figsize=(7, 2.4 * len(keys) + 0.6), sharex=True, squeeze=False)
