@@ -110,7 +110,12 @@ def run(args: argparse.Namespace) -> int:
     from vcgan.report.progress import format_progress, plot_progress
     from vcgan.train.run import list_snapshots
     from vcgan.utils.io import atomic_write_text
+    from vcgan.metrics.evaluate import list_audio
     references = _references(args.reference)
+    # A mistyped --ref or --src would otherwise show only after the first snapshot's conversion.
+    list_audio(args.ref, "reference")
+    if args.src:
+        list_audio(args.src, "source")
     snapshots = list_snapshots(args.exp)
     if not snapshots:
         raise ValueError(f"{args.exp}/snapshots: no snapshots; train with trainer.snapshot_interval > 0 "
