@@ -330,6 +330,41 @@ def test_source_energy_trains_on_c1_on_and_converts_at_the_input_level(dumps, tm
     assert np.abs(y).max() < 1.0
 
 
+def test_trim_silence_leaves_out_leading_and_trailing_silence_and_keeps_the_speech(arctic, tmp_path):
+    from vcgan.data.dump import FeatureDump
+    from vcgan.features.stats import load_all_stats
+    from vcgan.tasks.cyclegan import CycleGANConfig
+    from vcgan.tasks.cyclegan.data import build_batches
+
+    x, fs = arctic
+    rng = np.random.default_rng(0)
+    pad = int(0.5 * fs)  # 0.5 s = 100 frames of 5 ms, at about -100 dB
+    padded = np.concatenate([1e-5 * rng.standard_normal(pad), x, 1e-5 * rng.standard_normal(pad)])
+    FeatureConfig(sample_rate=fs, mcep_dim=24, f0_method="dio").save(tmp_path / "feature.yaml")
+    frames = {}
+    for name, sig in (("plain", x), ("padded", padded)):
+        root = tmp_path / name
+        root.mkdir()
+        data = write_data_dir(root / "data", make_two_speaker_wavs(root, sig, fs, n_parts=1))
+        assert main(["extract", "--data-dir", str(data), "--out-dir", str(root / "dump"),
+                     "--config", str(tmp_path / "feature.yaml")]) == 0
+        assert main(["stats", "--dump-dir", str(root / "dump")]) == 0
+        dump = FeatureDump(root / "dump")
+        stats = load_all_stats(dump.stats_dir)
+        for trim in (None, -30.0):
+            cfg = CycleGANConfig.from_dict({**TINY["model"], "trim_silence_db": trim})
+            batches = build_batches(dump, ["low", "high"], stats, cfg, torch.device("cpu"))
+            frames[name, trim] = (len(batches.a.frames), len(batches.b.frames))
+    for k in range(2):  # both speakers
+        assert frames["padded", None][k] - frames["plain", None][k] in range(199, 202)
+        assert frames["plain", -30.0][k] <= frames["plain", None][k]
+        # The added second of silence goes, and no speech with it: up to 5 frames (25 ms) differ
+        # where WORLD's analysis window (~50 ms at the 60 Hz F0 floor) reaches over the joins.
+        assert abs(frames["padded", -30.0][k] - frames["plain", -30.0][k]) <= 5
+    with pytest.raises(Exception, match="trim_silence_db"):
+        CycleGANConfig.from_dict({"model": "cyclegan_vc2", "trim_silence_db": "loud"}, where="x.yaml")
+
+
 @pytest.mark.parametrize("family", ["cyclegan", "stargan"])
 def test_an_unknown_energy_mode_is_refused_naming_the_file(family):
     from vcgan.tasks.cyclegan import CycleGANConfig
@@ -464,6 +499,11 @@ def test_snapshots_are_bundles_of_their_iteration_and_progress_scores_each_once(
         main([*args, "--metrics", "mcd,bogus"])
     assert not prog.exists()
     capsys.readouterr()
+    for option, role in (("--ref", "reference"), ("--src", "source")):  # a wrong directory: before any conversion
+        wrong = [*args[:args.index(option) + 1], str(tmp_path / "nowhere"), *args[args.index(option) + 2:]]
+        assert main(wrong) == 2
+        assert f"{role} directory {tmp_path / 'nowhere'} does not exist" in capsys.readouterr().err
+        assert not prog.exists()
     assert main(args) == 0
     table = capsys.readouterr().out
     rows = json.loads((prog / "progress.json").read_text())

@@ -65,6 +65,23 @@ class CropSampler:
         self.generator.set_state(state["generator"])
 
 
+def speech_span(power_db: np.ndarray, threshold_db: float | None) -> slice:
+    """The frames from the first to the last one whose power is above ``threshold_db``.
+
+    Trims an utterance's leading and trailing silence (pauses inside it are kept), so that
+    crops are drawn from speech. ``power_db``: ``(T,)`` frame powers in dB relative to the
+    utterance's mean (:func:`vcgan.metrics.mcd.mcep_power_db`); ``None``: every frame. An
+    utterance with no frame above the threshold is kept whole.
+
+    >>> speech_span(np.array([-60., -40., -5., 3., -50., 1., -70.]), -30.0)
+    slice(2, 6, None)
+    """
+    above = np.flatnonzero(np.asarray(power_db) > threshold_db) if threshold_db is not None else []
+    if len(above) == 0:
+        return slice(0, len(power_db))
+    return slice(int(above[0]), int(above[-1]) + 1)
+
+
 def check_crop_length(where: str, speaker: str, lengths: dict[str, int], crop_frames: int,
                       frame_period_ms: float) -> None:
     """Refuse a crop longer than every utterance of ``speaker``.

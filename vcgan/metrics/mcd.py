@@ -147,6 +147,13 @@ def normalized_power_db(power: np.ndarray) -> np.ndarray:
     return 10.0 * np.log10(np.maximum(p, np.finfo(np.float64).tiny) / mean)
 
 
+def mcep_power_db(mcep: np.ndarray, alpha: float, fft_size: int) -> np.ndarray:
+    """``(T, dim)`` mel-cepstra -> ``(T,)`` envelope power of each frame in dB relative to
+    the utterance's mean (:func:`normalized_power_db` of the ``fft_size``-point envelope)."""
+    from vcgan.features.mcep import mcep_to_sp
+    return normalized_power_db(envelope_power(mcep_to_sp(mcep, alpha, fft_size)))
+
+
 def speech_mask(power_db: np.ndarray, threshold_db: float | None) -> np.ndarray:
     """Frames that count: normalised power above ``threshold_db`` (``None``: all frames)."""
     power_db = np.asarray(power_db, dtype=np.float64)

@@ -70,11 +70,9 @@ class McepValidator:
 
     def speech(self, mcep: np.ndarray) -> np.ndarray:
         """``(T,)`` mask of the frames ``vcgan evaluate`` counts by default, from ``(T, dim)`` mel-cepstra."""
-        from vcgan.features.mcep import mcep_to_sp
-        from vcgan.metrics.mcd import envelope_power, normalized_power_db, speech_mask
+        from vcgan.metrics.mcd import mcep_power_db, speech_mask
         s = self.eval_settings
-        sp = mcep_to_sp(mcep, s.alpha, s.fft_size)
-        return speech_mask(normalized_power_db(envelope_power(sp)), s.threshold)
+        return speech_mask(mcep_power_db(mcep, s.alpha, s.fft_size), s.threshold)
 
 
 def plot_mceps(path: Path, title: str, src: np.ndarray, conv: np.ndarray, tgt: np.ndarray) -> None:

@@ -53,6 +53,10 @@ class CycleGANConfig:
         energy: ``"convert"`` (the papers: the network converts c0, the log energy, with the
             rest) or ``"source"`` (c0 stays the source's, the network sees c1 on;
             :mod:`vcgan.conversion.streams`).
+        trim_silence_db: Crops are drawn between each training utterance's first and last
+            frame whose envelope power is above this level (dB relative to the utterance's
+            mean power), leaving out leading and trailing silence; ``None`` (the papers, which
+            do not say): whole utterances.
     """
 
     model: str = "cyclegan_vc"
@@ -73,6 +77,7 @@ class CycleGANConfig:
     decay_start: int = 200_000
     seed: int = 0
     energy: str = "convert"
+    trim_silence_db: float | None = None
 
     def __post_init__(self) -> None:
         check_energy(self.energy)

@@ -8,9 +8,10 @@ from typing import Any
 import torch
 
 from vcgan.conversion.streams import converted_rows
-from vcgan.data.crops import CropSampler, check_crop_length
+from vcgan.data.crops import CropSampler, check_crop_length, speech_span
 from vcgan.data.dump import FeatureDump
 from vcgan.features.stats import SpeakerStats
+from vcgan.metrics.mcd import mcep_power_db
 from vcgan.tasks.cyclegan.config import CycleGANConfig
 
 logger = logging.getLogger("vcgan.train")
@@ -44,6 +45,15 @@ def build_batches(dump: FeatureDump, speakers: list[str], stats: dict[str, Speak
         ConfigError: ``cfg.crop_frames`` longer than every utterance of a speaker.
     """
     mceps = dump.load_all([u for spk in speakers for u in dump.utterances_of(spk)], keep=("mcep",))
+    if cfg.trim_silence_db is not None:
+        alpha, fft_size, before = dump.config.alpha, dump.config.world_fft_size, 0
+        for u in mceps:
+            mc = mceps[u]["mcep"]
+            before += len(mc)
+            mceps[u]["mcep"] = mc[speech_span(mcep_power_db(mc, alpha, fft_size), cfg.trim_silence_db)]
+        after = sum(len(m["mcep"]) for m in mceps.values())
+        logger.info("leading and trailing frames below %.1f dB left out: %d of %d (%.0f %%)",
+                    cfg.trim_silence_db, before - after, before, 100 * (before - after) / before)
     for spk in speakers:
         check_crop_length(str(dump.root), spk, {u: len(mceps[u]["mcep"]) for u in dump.utterances_of(spk)},
                           cfg.crop_frames, dump.config.frame_period)
