@@ -210,6 +210,25 @@ def test_convert_any_length_with_the_right_generator():
         task.convert(x, "ab")
 
 
+def test_inference_window_converts_as_the_generator_was_trained_in_task_and_bundle():
+    from vcgan.models import run_generator
+    from vcgan.tasks.cyclegan.converter import CycleGANConverter
+    from vcgan.features.stats import SpeakerStats
+    cfg = tiny_cfg(inference_window=FRAMES)
+    task = CycleGANTask(cfg)
+    x = torch.randn(MCEP, 5 * FRAMES + 3, generator=torch.Generator().manual_seed(1))
+    gen = task.modules()["generator_a2b"]
+    windowed = task.convert(x, "a2b")
+    torch.testing.assert_close(windowed, run_generator(gen, x, window=FRAMES))
+    assert not torch.allclose(windowed, run_generator(gen, x), atol=1e-3)
+    # the bundle's converter builds the same windows from the same config
+    stats = {s: SpeakerStats(s, mean={"mcep": torch.zeros(MCEP).numpy()}, std={"mcep": torch.ones(MCEP).numpy()})
+             for s in ("a", "b")}
+    weights = {d: task.modules()[f"generator_{d}"].state_dict() for d in ("a2b", "b2a")}
+    conv = CycleGANConverter(cfg, MCEP, ["a", "b"], stats, weights, torch.device("cpu"))
+    torch.testing.assert_close(torch.from_numpy(conv.mcep_map("a", "b")(x.T.numpy()).T), windowed)
+
+
 def test_sigmoid_output_requires_lsgan():
     with pytest.raises(ValueError, match="raw discriminator scores"):
         CycleGANTask(tiny_cfg("cyclegan_vc", adversarial_loss="hinge"))

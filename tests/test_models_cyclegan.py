@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from vcgan.models import build_discriminator, build_generator, pad_to_multiple
+from vcgan.models import build_discriminator, build_generator, pad_to_multiple, run_generator, window_starts
 
 pytestmark = pytest.mark.usefixtures("single_torch_thread")
 
@@ -205,3 +205,71 @@ def test_generators_are_deterministic_with_a_seed():
         assert torch.equal(pa, pb)
     x = torch.randn(1, 9, 16)
     assert torch.equal(a(x), b(x))
+
+
+# --- windowed conversion (run_generator(..., window=N)) -----------------------------------------
+
+class _FrameAffine(torch.nn.Module):
+    """A generator that treats every frame alone (y = 2x + 1): windows must not change it."""
+
+    frame_multiple = 4
+
+    def forward(self, x, *codes):
+        return 2 * x + 1
+
+
+@pytest.mark.parametrize("frames", [65, 100, 203, 640])
+def test_windowed_conversion_of_a_frame_wise_map_is_exact_and_keeps_the_length(frames):
+    x = torch.randn(2, 5, frames, generator=torch.Generator().manual_seed(frames))
+    y = run_generator(_FrameAffine(), x, window=64)
+    assert y.shape == x.shape
+    torch.testing.assert_close(y, 2 * x + 1)
+
+
+def test_windows_cover_every_frame_and_end_at_the_last():
+    for frames, window in ((65, 64), (100, 32), (1000, 64)):
+        starts = window_starts(frames, window)
+        covered = torch.zeros(frames, dtype=torch.bool)
+        for s in starts:
+            covered[s:s + window] = True
+        assert covered.all() and starts[0] == 0 and starts[-1] == frames - window
+        assert all(0 < b - a <= window // 4 for a, b in zip(starts, starts[1:]))
+
+
+def test_windowed_conversion_runs_the_generator_on_training_length_windows():
+    """Instance norm sees each window alone: where one window covers a frame (the first
+    quarter window), the output is the generator's output of that window by itself; a long
+    input converted whole differs (its norms see the whole input)."""
+    g = build_generator("cyclegan_vc2", **TINY_G["cyclegan_vc2"])
+    x = torch.randn(1, 9, 160, generator=torch.Generator().manual_seed(0))
+    windowed = run_generator(g, x, window=32)
+    with torch.no_grad():
+        first = g.eval()(x[..., :32])
+        last = g(x[..., -32:])
+    torch.testing.assert_close(windowed[..., :8], first[..., :8])
+    torch.testing.assert_close(windowed[..., -8:], last[..., -8:])
+    assert not torch.allclose(windowed, run_generator(g, x), atol=1e-3)
+    # no longer than a window: converted whole; unbatched input as batched
+    torch.testing.assert_close(run_generator(g, x[..., :30], window=32), run_generator(g, x[..., :30]))
+    torch.testing.assert_close(run_generator(g, x[0], window=32), windowed[0])
+
+
+def test_windowed_conversion_passes_each_window_its_speaker_codes():
+    class Coded(torch.nn.Module):
+        frame_multiple = 4
+
+        def forward(self, x, src, tgt):  # adds the target index to every value
+            return x + tgt.argmax(1)[:, None, None].to(x.dtype)
+    x = torch.zeros(2, 3, 150)
+    tgt = torch.eye(3)[[1, 2]]
+    y = run_generator(Coded(), x, torch.eye(3)[[0, 0]], tgt, window=64)
+    torch.testing.assert_close(y[0], torch.ones(3, 150))
+    torch.testing.assert_close(y[1], torch.full((3, 150), 2.0))
+
+
+def test_a_window_the_generator_cannot_take_is_refused():
+    from vcgan.tasks.cyclegan import CycleGANConfig
+    from vcgan.utils.config import ConfigError
+    with pytest.raises(ConfigError, match="inference_window.*multiple of 4"):
+        CycleGANConfig.from_dict({"model": "cyclegan_vc2", "inference_window": 30}, where="x.yaml")
+    assert CycleGANConfig.from_dict({"model": "cyclegan_vc2", "inference_window": 64}).inference_window == 64

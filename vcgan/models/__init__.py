@@ -151,14 +151,18 @@ __all__ = [
     "GENERATORS",
     "build_classifier",
     "build_discriminator",
+    "blend_windows",
     "build_generator",
     "config_fields",
     "pad_to_multiple",
+    "run_generator",
+    "window_starts",
 ]
 
 
 @torch.no_grad()
-def run_generator(generator: nn.Module, x: torch.Tensor, *codes: torch.Tensor | None) -> torch.Tensor:
+def run_generator(generator: nn.Module, x: torch.Tensor, *codes: torch.Tensor | None,
+                  window: int | None = None) -> torch.Tensor:
     """Inference with a fully convolutional generator on any number of frames.
 
     ``x`` is ``(batch, channels, frames)`` or ``(channels, frames)``; it is padded to the
@@ -166,16 +170,76 @@ def run_generator(generator: nn.Module, x: torch.Tensor, *codes: torch.Tensor | 
     (restored afterwards). ``codes`` are passed on after ``x`` (the StarGAN generators'
     ``src_code, tgt_code``, each ``(batch, n_speakers)``, or ``(n_speakers,)`` with an unbatched
     ``x``; ``None`` passes through).
+
+    ``window`` (frames, a multiple of ``frame_multiple``): instead of the whole input at once, the
+    generator converts ``window``-frame windows every ``window // 4`` frames, the last one
+    ending at the last frame, and the outputs are blended with Hann weights
+    (:func:`blend_windows`). With the training crop length as ``window``, every instance norm
+    sees spans as long as in training rather than the whole utterance (silences included).
+    An input no longer than ``window`` is converted whole.
     """
     squeeze = x.dim() == 2
     x = x.unsqueeze(0) if squeeze else x
     if squeeze:
         codes = tuple(c if c is None else c.unsqueeze(0) for c in codes)
-    x, frames = pad_to_multiple(x, generator.frame_multiple)
     was_training = generator.training
     generator.eval()
     try:
-        y = generator(x, *codes)[..., :frames]
+        if window is not None and x.shape[-1] > window:
+            y = _run_windows(generator, x, codes, window)
+        else:
+            padded, frames = pad_to_multiple(x, generator.frame_multiple)
+            y = generator(padded, *codes)[..., :frames]
     finally:
         generator.train(was_training)
     return y.squeeze(0) if squeeze else y
+
+
+#: Windows converted in one generator call (bounds the memory of a long utterance).
+_WINDOWS_PER_CALL = 64
+
+
+def window_starts(frames: int, window: int) -> list[int]:
+    """First frames of the ``window``-frame windows :func:`run_generator` converts: every
+    ``window // 4`` frames, plus one ending at the last frame (``frames >= window``).
+
+    >>> window_starts(100, 32)
+    [0, 8, 16, 24, 32, 40, 48, 56, 64, 68]
+    """
+    hop = max(1, window // 4)
+    starts = list(range(0, frames - window + 1, hop))
+    if starts[-1] != frames - window:
+        starts.append(frames - window)
+    return starts
+
+
+def blend_windows(outputs: torch.Tensor, starts: list[int], frames: int) -> torch.Tensor:
+    """Overlap-add of per-window outputs ``(n_windows, batch, channels, window)`` into
+    ``(batch, channels, frames)``, each frame the mean of the windows covering it weighted by
+    ``sin^2(pi (t + 1/2) / window)`` (a Hann window with no zero end, so every frame has weight;
+    windows every ``window / 4`` frames sum to a constant inside the utterance)."""
+    n, batch, channels, window = outputs.shape
+    t = torch.arange(window, dtype=outputs.dtype, device=outputs.device)
+    weight = torch.sin(torch.pi * (t + 0.5) / window) ** 2
+    total = outputs.new_zeros(batch, channels, frames)
+    norm = outputs.new_zeros(frames)
+    for start, out in zip(starts, outputs):
+        total[..., start:start + window] += weight * out
+        norm[start:start + window] += weight
+    return total / norm
+
+
+def _run_windows(generator: nn.Module, x: torch.Tensor, codes: tuple, window: int) -> torch.Tensor:
+    multiple = generator.frame_multiple
+    if window % multiple or window < 2 * multiple:
+        raise ValueError(f"window must be a multiple of {multiple} frames of at least {2 * multiple}, got {window}")
+    batch, frames = x.shape[0], x.shape[-1]
+    starts = window_starts(frames, window)
+    # (n_windows * batch, channels, window): the windows of every batch item, window-major.
+    pieces = torch.cat([x[..., s:s + window] for s in starts])
+    codes = tuple(c if c is None else c.repeat(len(starts), 1) for c in codes)
+    outputs = torch.cat([
+        generator(pieces[i:i + _WINDOWS_PER_CALL * batch], *(c if c is None else c[i:i + _WINDOWS_PER_CALL * batch]
+                                                             for c in codes))
+        for i in range(0, len(pieces), _WINDOWS_PER_CALL * batch)])
+    return blend_windows(outputs.reshape(len(starts), batch, *outputs.shape[1:]), starts, frames)

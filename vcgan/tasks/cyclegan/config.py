@@ -57,6 +57,10 @@ class CycleGANConfig:
             frame whose envelope power is above this level (dB relative to the utterance's
             mean power), leaving out leading and trailing silence; ``None`` (the papers, which
             do not say): whole utterances.
+        inference_window: Conversion runs the generator on windows of this many frames, a
+            quarter window apart, blended with Hann weights
+            (:func:`vcgan.models.run_generator`), so that instance norm sees spans as long as
+            its training crops; ``None`` (the papers): each utterance at once.
     """
 
     model: str = "cyclegan_vc"
@@ -78,6 +82,7 @@ class CycleGANConfig:
     seed: int = 0
     energy: str = "convert"
     trim_silence_db: float | None = None
+    inference_window: int | None = None
 
     def __post_init__(self) -> None:
         check_energy(self.energy)
@@ -169,6 +174,10 @@ def _check_parts(cfg: CycleGANConfig, where: str, key: str) -> None:
     if cfg.crop_frames % multiple or cfg.crop_frames < 2 * multiple:
         raise ConfigError(f"{at('crop_frames')}: the {cfg.model} generator needs a multiple of {multiple} "
                           f"frames of at least {2 * multiple}, got {cfg.crop_frames}")
+    window = cfg.inference_window
+    if window is not None and (window % multiple or window < 2 * multiple):
+        raise ConfigError(f"{at('inference_window')}: the {cfg.model} generator needs a multiple of {multiple} "
+                          f"frames of at least {2 * multiple}, got {window}")
     n_frames = cfg.discriminator.get("n_frames")
     if n_frames is not None and n_frames != cfg.crop_frames:
         raise ConfigError(f"{at('discriminator.n_frames')}: the discriminator scores whole crops, so it must "

@@ -30,6 +30,7 @@ class CycleGANConverter:
                  stats: dict[str, SpeakerStats], weights: dict, device: torch.device, frame_power=None):
         a, b = speakers
         self.speakers, self.stats, self.device, self.energy = [a, b], stats, device, cfg.energy
+        self.window = cfg.inference_window
         self.frame_power = frame_power
         self.directions = {(a, b): "a2b", (b, a): "b2a"}
         self.generators = {}
@@ -48,7 +49,7 @@ class CycleGANConverter:
 
         def run(z: np.ndarray) -> np.ndarray:
             x = torch.from_numpy(np.ascontiguousarray(z.T)).to(self.device)  # (dim, frames)
-            return run_generator(gen, x).cpu().numpy().T
+            return run_generator(gen, x, window=self.window).cpu().numpy().T
         return run
 
     def convert(self, feats, src: str, tgt: str):

@@ -164,4 +164,5 @@ class CycleGANTask(GANTask):
         """
         if direction not in DIRECTIONS:
             raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
-        return run_generator(self.modules()[f"generator_{direction}"], mcep_norm.to(self.device))
+        return run_generator(self.modules()[f"generator_{direction}"], mcep_norm.to(self.device),
+                             window=self.cfg.inference_window)
