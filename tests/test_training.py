@@ -412,6 +412,29 @@ class _Ones:
         pass
 
 
+def test_validation_with_source_energy_scores_the_frames_conversion_gives(dumps, tmp_path):
+    """energy: source: the validator solves c0 for the source frame's power as conversion does,
+    so its MCD (and the frames it counts) are those of the features `vcgan convert` writes."""
+    from vcgan.conversion.streams import convert_streams
+    from vcgan.data.dump import FeatureDump, parallel_utterances
+    from vcgan.features.mcep import envelope_power_of
+    from vcgan.features.stats import load_all_stats
+    from vcgan.metrics.mcd import utterance_mcd
+    from vcgan.train.validation import McepValidator
+    dev, stats = FeatureDump(dumps["dev"]), load_all_stats(FeatureDump(dumps["train"]).stats_dir)
+    squash = lambda task, z, src, tgt: 0.5 * z  # noqa: E731  (any map that moves the envelope's power)
+    validator = McepValidator(dev, {"a2b": ("low", "high")}, stats, 1, tmp_path, squash, rows=slice(1, None))
+    (su, tu), = parallel_utterances(dev, "low", "high")[:1]
+    conv = convert_streams(dev.load(su), stats["low"], stats["high"], lambda z: 0.5 * z, "source",
+                           envelope_power_of(dev.config))["mcep"]
+    ref = dev.load(tu)["mcep"]
+    expected = utterance_mcd(ref, conv, ref_keep=validator.speech(ref), conv_keep=validator.speech(conv)).mcd
+    assert validator(None, 0)["mcd_a2b_db"] == pytest.approx(expected, rel=1e-6)
+    # converting every row (energy: convert) keeps the network's c0: another figure
+    every_row = McepValidator(dev, {"a2b": ("low", "high")}, stats, 1, tmp_path, squash)
+    assert every_row(None, 0)["mcd_a2b_db"] != pytest.approx(expected, rel=1e-3)
+
+
 def test_validation_warns_when_a_direction_jumps_far_above_its_best(tmp_path, caplog):
     from vcgan.train.trainer import Trainer, TrainerConfig, validation_jumps
     best = {}
