@@ -171,13 +171,11 @@ def _check_parts(cfg: CycleGANConfig, where: str, key: str) -> None:
               key=f"{key}.discriminator" if key else "discriminator")
     # The generators halve time per downsampling and need two frames after it (instance norm).
     multiple = 2 ** gen.n_downsample if hasattr(gen, "n_downsample") else gen_cls.frame_multiple
-    if cfg.crop_frames % multiple or cfg.crop_frames < 2 * multiple:
-        raise ConfigError(f"{at('crop_frames')}: the {cfg.model} generator needs a multiple of {multiple} "
-                          f"frames of at least {2 * multiple}, got {cfg.crop_frames}")
-    window = cfg.inference_window
-    if window is not None and (window % multiple or window < 2 * multiple):
-        raise ConfigError(f"{at('inference_window')}: the {cfg.model} generator needs a multiple of {multiple} "
-                          f"frames of at least {2 * multiple}, got {window}")
+    for name in ("crop_frames", "inference_window"):  # lengths the generator is run on
+        frames = getattr(cfg, name)
+        if frames is not None and (frames % multiple or frames < 2 * multiple):
+            raise ConfigError(f"{at(name)}: the {cfg.model} generator needs a multiple of {multiple} "
+                              f"frames of at least {2 * multiple}, got {frames}")
     n_frames = cfg.discriminator.get("n_frames")
     if n_frames is not None and n_frames != cfg.crop_frames:
         raise ConfigError(f"{at('discriminator.n_frames')}: the discriminator scores whole crops, so it must "
