@@ -134,9 +134,11 @@ def convert(converter, src: str, tgt: str, out_dir: Path):
 
 def network_only(converter, src: str, tgt: str, files: list[str]):
     """``path -> None``: the generator on the file's (precomputed) normalised mel-cepstra."""
+    from vcgan.conversion.streams import converted_rows
     from vcgan.features.extract import read_speech
     stats = converter.bundle.stats[src]
-    z = {f: stats.normalize(converter.analyze(read_speech(f, converter.feature_config), src, f)["mcep"])
+    rows = converted_rows(getattr(converter.converter, "energy", "convert"))  # energy: source leaves c0 out
+    z = {f: stats.normalize(converter.analyze(read_speech(f, converter.feature_config), src, f)["mcep"])[:, rows]
          for f in files}
     mcep_map = converter.converter.mcep_map(src, tgt)
     return lambda path: mcep_map(z[path])
