@@ -423,7 +423,7 @@ def test_validation_with_source_energy_scores_the_frames_conversion_gives(dumps,
     from vcgan.train.validation import McepValidator
     dev, stats = FeatureDump(dumps["dev"]), load_all_stats(FeatureDump(dumps["train"]).stats_dir)
     squash = lambda task, z, src, tgt: 0.5 * z  # noqa: E731  (any map that moves the envelope's power)
-    validator = McepValidator(dev, {"a2b": ("low", "high")}, stats, 1, tmp_path, squash, rows=slice(1, None))
+    validator = McepValidator(dev, {"a2b": ("low", "high")}, stats, 1, tmp_path, squash, energy="source")
     (su, tu), = parallel_utterances(dev, "low", "high")[:1]
     conv = convert_streams(dev.load(su), stats["low"], stats["high"], lambda z: 0.5 * z, "source",
                            envelope_power_of(dev.config))["mcep"]

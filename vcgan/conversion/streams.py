@@ -27,7 +27,7 @@ import numpy as np
 from vcgan.features.f0 import convert_log_f0
 from vcgan.features.stats import SpeakerStats
 
-__all__ = ["ENERGY_MODES", "McepMap", "check_energy", "check_speakers", "convert_streams", "converted_dim",
+__all__ = ["ENERGY_MODES", "McepMap", "check_energy", "check_speakers", "convert_mcep", "convert_streams", "converted_dim",
            "converted_rows", "match_frame_power"]
 
 #: A function from normalised ``(frames, dim)`` mel-cepstra to converted normalised ones.
@@ -67,19 +67,30 @@ def convert_streams(feats: Mapping[str, np.ndarray], src: SpeakerStats, tgt: Spe
     ``(frames,)`` envelope power, :func:`vcgan.features.mcep.frame_power` at the features'
     warping and FFT size) sets each output frame's c0 to the input frame's power.
     """
-    mcep = np.asarray(feats["mcep"], dtype=np.float32)
+    out = dict(feats)
+    out["mcep"] = convert_mcep(feats["mcep"], src, tgt, mcep_map, energy, frame_power)
+    out["f0"] = convert_log_f0(feats["f0"], src.logf0_mean, src.logf0_std,
+                               tgt.logf0_mean, tgt.logf0_std).astype(np.float32)
+    return out
+
+
+def convert_mcep(mcep: np.ndarray, src: SpeakerStats, tgt: SpeakerStats, mcep_map: McepMap | None = None,
+                 energy: str = "convert",
+                 frame_power: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
+    """The mel-cepstral part of :func:`convert_streams`: ``(frames, dim)`` mel-cepstra of
+    ``src`` standardised, ``mcep_map`` applied to the rows of :func:`converted_rows`, restored
+    with ``tgt``'s statistics, and with ``energy="source"`` each frame's c0 solved for the input
+    frame's power (:func:`match_frame_power`)."""
+    mcep = np.asarray(mcep, dtype=np.float32)
     z = src.normalize(mcep)
     rows = converted_rows(energy)
     if mcep_map is not None:
         z[:, rows] = mcep_map(np.ascontiguousarray(z[:, rows]))
-    out = dict(feats)
-    out["mcep"] = tgt.denormalize(z).astype(np.float32)
+    out = tgt.denormalize(z).astype(np.float32)
     if energy == "source":
         if frame_power is None:
             raise ValueError("energy 'source' needs frame_power, the envelope power of mel-cepstral frames")
-        out["mcep"] = match_frame_power(out["mcep"], mcep, frame_power)
-    out["f0"] = convert_log_f0(feats["f0"], src.logf0_mean, src.logf0_std,
-                               tgt.logf0_mean, tgt.logf0_std).astype(np.float32)
+        out = match_frame_power(out, mcep, frame_power)
     return out
 
 

@@ -27,10 +27,11 @@ class McepValidator:
 
     The frames that count are those of ``vcgan evaluate``'s default preset (normalised frame
     power above -20 dB, c0 excluded), the power taken from the envelope the mel-cepstra
-    describe, so the logged figure tracks the evaluation's without synthesising audio. When
-    ``rows`` leaves c0 out (``energy: source``), each converted frame's c0 is solved for the
-    source frame's power as conversion does (:func:`vcgan.conversion.streams.match_frame_power`),
-    so the same frames count as in the converted speech.
+    describe, so the logged figure tracks the evaluation's without synthesising audio. The
+    mel-cepstra are converted as conversion converts them
+    (:func:`vcgan.conversion.streams.convert_mcep`): with ``energy: source`` each converted
+    frame's c0 is solved for the source frame's power, so the same frames count as in the
+    converted speech.
 
     Args:
         dump: The dev dump (parallel utterances, ids ``<speaker>_<sentence>``).
@@ -39,17 +40,16 @@ class McepValidator:
         n: Dev utterances per direction.
         out_dir: Where the plots go.
         convert: Runs the task's network of ``src -> tgt``.
-        rows: The mel-cepstral rows the network converts (:func:`vcgan.conversion.streams.converted_rows`).
+        energy: The model's ``energy`` (``"convert"``: the network maps every row; ``"source"``:
+            c1 on, c0 from the source frame's power).
     """
 
     def __init__(self, dump: FeatureDump, directions: dict[str, tuple[str, str]],
                  stats: dict[str, SpeakerStats], n: int, out_dir: Path, convert: ConvertFn,
-                 rows: slice = slice(None)):
-        self.stats, self.out_dir, self.convert, self.rows = stats, out_dir, convert, rows
-        self.source_power = None
-        if 0 not in range(dump.config.n_mcep)[rows]:
-            from vcgan.features.mcep import envelope_power_of
-            self.source_power = envelope_power_of(dump.config)
+                 energy: str = "convert"):
+        from vcgan.features.mcep import envelope_power_of
+        self.stats, self.out_dir, self.convert, self.energy = stats, out_dir, convert, energy
+        self.frame_power = envelope_power_of(dump.config)
         from vcgan.metrics.presets import PRESETS
         self.eval_settings = PRESETS["vcgan"](dump.config.sample_rate, dump.config)
         self.items = []
@@ -62,16 +62,14 @@ class McepValidator:
                            dump.root, sorted({s for pair in directions.values() for s in pair}))
 
     def __call__(self, task: Any, iteration: int) -> dict[str, float]:
-        from vcgan.conversion.streams import match_frame_power
+        from vcgan.conversion.streams import convert_mcep
         from vcgan.metrics.mcd import utterance_mcd
         results: dict[str, list[float]] = {}
         plotted = False
         for name, src, tgt, utt, mc_src, mc_tgt, tgt_speech in self.items:
-            z = self.stats[src].normalize(mc_src)
-            z[:, self.rows] = self.convert(task, torch.from_numpy(z[:, self.rows].T.copy()), src, tgt).cpu().numpy().T
-            conv = self.stats[tgt].denormalize(z)
-            if self.source_power is not None:
-                conv = match_frame_power(conv, mc_src, self.source_power)
+            def network(z: np.ndarray) -> np.ndarray:  # (frames, rows) <-> the task's (rows, frames)
+                return self.convert(task, torch.from_numpy(z.T.copy()), src, tgt).cpu().numpy().T
+            conv = convert_mcep(mc_src, self.stats[src], self.stats[tgt], network, self.energy, self.frame_power)
             mcd = utterance_mcd(mc_tgt, conv, ref_keep=tgt_speech, conv_keep=self.speech(conv)).mcd
             results.setdefault(f"mcd_{name}_db", []).append(mcd)
             if not plotted:

@@ -44,7 +44,7 @@ class DNNVCFamily:
             validator = McepValidator(context.dev_dump, {"src2tgt": (src, tgt)}, context.stats,
                                       context.validation_utterances, context.out_dir / "validation",
                                       lambda task, z, s, t: run_generator(task.network, z.to(task.device)),
-                                      rows=network_rows(config))
+                                      energy=config.energy)
             validate = validator if validator.items else None
 
         def export() -> Component:

@@ -8,7 +8,7 @@ from typing import Any, Mapping
 import torch
 
 from vcgan.bundle import Bundle, Component
-from vcgan.conversion.streams import converted_dim, converted_rows
+from vcgan.conversion.streams import converted_dim
 from vcgan.features.mcep import envelope_power_of
 from vcgan.tasks.base import TrainingContext, TrainingSetup
 from vcgan.tasks.stargan.config import StarGANConfig
@@ -53,7 +53,7 @@ class StarGANFamily:
             validator = McepValidator(context.dev_dump, validation_directions(speakers), context.stats,
                                       context.validation_utterances, context.out_dir / "validation",
                                       lambda task, z, src, tgt: task.convert(z, index[src], index[tgt]),
-                                      rows=converted_rows(config.energy))
+                                      energy=config.energy)
             validate = validator if validator.items else None
 
         def export() -> Component:
